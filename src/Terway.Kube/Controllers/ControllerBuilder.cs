@@ -73,11 +73,6 @@ public sealed class ControllerBuilder<T>
         return this;
     }
 
-    /// <summary>Watches another kind through a function returning primary keys.</summary>
-    public ControllerBuilder<T> Watches<TOther>(Func<TOther, IEnumerable<ObjectKey>> map, EventPredicate<TOther>? predicate = null, ListOptions? selection = null)
-        where TOther : class, IKubernetesObject<V1ObjectMeta> =>
-        Watches(Mappings.FromFunc(map), predicate, selection);
-
     /// <summary>Sets how many keys are reconciled in parallel.</summary>
     public ControllerBuilder<T> WithMaxConcurrentReconciles(int workers)
     {

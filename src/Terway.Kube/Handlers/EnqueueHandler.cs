@@ -44,8 +44,13 @@ public sealed class EnqueueHandler<T> : IResourceEventHandler<T>
             return;
         }
 
-        Enqueue(newObj);
-        Enqueue(oldObj);
+        // Distinct keys only: adding the same key twice could hand it to a worker in between and run it twice.
+        var keys = new HashSet<ObjectKey>(_map(newObj));
+        keys.UnionWith(_map(oldObj));
+        foreach (var key in keys)
+        {
+            _queue.Add(key);
+        }
     }
 
     /// <inheritdoc/>
