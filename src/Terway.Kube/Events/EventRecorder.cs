@@ -121,7 +121,8 @@ public sealed partial class EventRecorder : IEventRecorder
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _channel = Channel.CreateBounded<Occurrence>(new BoundedChannelOptions(options.QueueCapacity)
         {
-            FullMode = BoundedChannelFullMode.DropWrite,
+            // Wait mode makes TryWrite refuse when full, so drops are counted (DropWrite would report success).
+            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
     }
