@@ -124,7 +124,7 @@ public sealed partial class Controller<T> : IController
             }
 
             LogStarting(Name, _options.MaxConcurrentReconciles);
-            _metrics.MaxConcurrentReconciles.Record(_options.MaxConcurrentReconciles, _tags);
+            _metrics.InitializeController(Name, _options.MaxConcurrentReconciles);
             for (var i = 0; i < _options.MaxConcurrentReconciles; i++)
             {
                 workers.Add(Task.Run(() => WorkerAsync(queue, cancellationToken, reconcileCts.Token), CancellationToken.None));

@@ -209,6 +209,13 @@ public sealed partial class KubeManager : IAsyncDisposable
     /// <summary>Starts informers, controllers, leader election, events and the health server; returns once they are launched.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        // The metrics endpoint first, so its listener sees every measurement from the start.
+        if (_options.HealthServer is { } hs && _healthServer is null)
+        {
+            _healthServer = new HealthServer(this, hs, LoggerFactory);
+            await _healthServer.StartAsync(cancellationToken);
+        }
+
         lock (_lock)
         {
             if (_started)
@@ -241,11 +248,6 @@ public sealed partial class KubeManager : IAsyncDisposable
             }
         }
 
-        if (_options.HealthServer is { } hs)
-        {
-            _healthServer = new HealthServer(this, hs, LoggerFactory);
-            await _healthServer.StartAsync(cancellationToken);
-        }
     }
 
     /// <summary>

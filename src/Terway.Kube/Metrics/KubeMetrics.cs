@@ -89,6 +89,30 @@ public sealed class KubeMetrics : IDisposable
     /// <summary>Records whether this process holds the lease <paramref name="leaseName"/>.</summary>
     public void SetLeader(string leaseName, bool isLeader) => _leaderStatus[leaseName] = isLeader ? 1 : 0;
 
+    /// <summary>
+    /// Publishes every series of a controller at zero (as controller-runtime does), so dashboards and
+    /// <c>rate()</c> see the series before the first error or timeout ever happens.
+    /// </summary>
+    internal void InitializeController(string name, int maxConcurrentReconciles)
+    {
+        KeyValuePair<string, object?>[] tags = [new("controller", name)];
+        foreach (var result in new[] { "success", "error", "requeue", "requeue_after" })
+        {
+            ReconcileTotal.Add(0, [new("controller", name), new("result", result)]);
+        }
+
+        ReconcileErrors.Add(0, tags);
+        TerminalReconcileErrors.Add(0, tags);
+        ReconcilePanics.Add(0, tags);
+        ReconcileTimeouts.Add(0, tags);
+        ActiveWorkers.Add(0, tags);
+        MaxConcurrentReconciles.Record(maxConcurrentReconciles, tags);
+        KeyValuePair<string, object?>[] queueTags = [new("name", name), new("controller", name)];
+        QueueDepth.Add(0, queueTags);
+        QueueAdds.Add(0, queueTags);
+        QueueRetries.Add(0, queueTags);
+    }
+
     /// <summary>Makes a work-queue observer that reports under <c>name</c>/<c>controller</c> = <paramref name="name"/>.</summary>
     internal IWorkQueueObserver ForQueue(string name) => new QueueObserver(this, name);
 
