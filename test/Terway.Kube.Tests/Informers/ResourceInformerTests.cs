@@ -251,6 +251,19 @@ public sealed class ResourceInformerTests
         Assert.That(informer.Cache.Get(new ObjectKey("ns", "e2"))!.Kind, Is.EqualTo("PodENI"));
     }
 
+    [Test]
+    public async Task WaitForCacheSync_ListKeepsFailing_ReturnsFalseAtTimeout()
+    {
+        _client.FailNextList = new HttpRequestException("refused");
+        var informer = new ResourceInformer<V1Pod>(_client, new InformerOptions { InitialBackoff = TimeSpan.FromSeconds(30) });
+        _ = Task.Run(() => informer.RunAsync(_stop.Token));
+
+        var synced = await new IInformer[] { informer }.WaitForCacheSyncAsync(TimeSpan.FromMilliseconds(200));
+
+        Assert.That(synced, Is.False);
+        Assert.That(informer.HasSynced, Is.False);
+    }
+
     private sealed class ThrowingHandler : IResourceEventHandler<V1Pod>
     {
         public void OnAdd(V1Pod obj, bool isInInitialList) => throw new InvalidOperationException("boom");
