@@ -50,8 +50,11 @@ public interface IKubeApiClient
     Task<T> PatchAsync<T>(ObjectKey key, Patch patch, string? subresource = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta>;
 
-    /// <summary>Deletes an object; 404 is reported as an exception (use <see cref="KubeErrors.IsNotFound"/>).</summary>
-    Task DeleteAsync<T>(ObjectKey key, V1Preconditions? preconditions = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Deletes an object (with optional preconditions, grace period, propagation policy); 404 is reported as an
+    /// exception (use <see cref="KubeErrors.IsNotFound"/>).
+    /// </summary>
+    Task DeleteAsync<T>(ObjectKey key, V1DeleteOptions? options = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta>;
 }
 
@@ -163,11 +166,17 @@ public sealed class KubeApiClient : IKubeApiClient
     }
 
     /// <inheritdoc/>
-    public async Task DeleteAsync<T>(ObjectKey key, V1Preconditions? preconditions = null, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync<T>(ObjectKey key, V1DeleteOptions? options = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var type = ResourceType.Of<T>();
-        var body = preconditions is null ? null : KubernetesJson.Serialize(new V1DeleteOptions { Preconditions = preconditions });
+        if (options is not null)
+        {
+            options.ApiVersion ??= "v1";
+            options.Kind ??= "DeleteOptions";
+        }
+
+        var body = options is null ? null : KubernetesJson.Serialize(options);
         using var response = await SendRawAsync(HttpMethod.Delete, type.ObjectPath(key), body, body is null ? null : "application/json", cancellationToken);
     }
 

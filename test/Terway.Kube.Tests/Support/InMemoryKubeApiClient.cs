@@ -203,7 +203,7 @@ internal sealed class InMemoryKubeApiClient : IKubeApiClient
         }
     }
 
-    public Task DeleteAsync<T>(ObjectKey key, V1Preconditions? preconditions = null, CancellationToken cancellationToken = default)
+    public Task DeleteAsync<T>(ObjectKey key, V1DeleteOptions? options = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         lock (_lock)

@@ -35,6 +35,9 @@ public sealed class TestPodEniStatus
     [JsonPropertyName("phase")]
     public string? Phase { get; set; }
 
+    [JsonPropertyName("counter")]
+    public int? Counter { get; set; }
+
     [JsonPropertyName("observedGeneration")]
     public long? ObservedGeneration { get; set; }
 
