@@ -20,6 +20,15 @@ internal static class Ids
     public const string Node1 = "i-bp1sandboxnode00000001";
     public const string Node2 = "i-bp1sandboxnode00000002";
     public const string Node3 = "i-bp1sandboxnode00000003";
+
+    // Extra resources added by ModelHarness.CreateExtended.
+    public const string OtherVpc = "vpc-other";
+    public const string OtherVSwitch = "vsw-other-h";
+    public const string OtherSg = "sg-other";
+    public const string OtherNode = "i-other";
+    public const string TinyVSwitch = "vsw-tiny";
+    public const string SmallNode = "i-small";
+    public const string Ipv4OnlyVSwitch = "vsw-v4only";
 }
 
 /// <summary>A model of the default region on a fake clock, for tests without HTTP.</summary>
@@ -49,6 +58,23 @@ internal sealed class ModelHarness
         configure?.Invoke(options);
         return new ModelHarness(options);
     }
+
+    /// <summary>
+    /// The default region plus: a second VPC with a vSwitch, security group and instance in zone h;
+    /// a /29 vSwitch (4 usable addresses); an IPv4-only vSwitch; an ecs.g6.large instance (no trunk,
+    /// 2 ENIs, 6 IPv4 and 1 IPv6 per ENI).
+    /// </summary>
+    public static ModelHarness CreateExtended(Action<RegionSimulatorOptions>? configure = null) => Create(o =>
+    {
+        o.Vpcs.Add(new VpcDefinition { VpcId = Ids.OtherVpc, CidrBlock = "10.0.0.0/16" });
+        o.VSwitches.Add(new VSwitchDefinition { VSwitchId = Ids.OtherVSwitch, ZoneId = Ids.ZoneH, CidrBlock = "10.0.0.0/24", VpcId = Ids.OtherVpc });
+        o.VSwitches.Add(new VSwitchDefinition { VSwitchId = Ids.TinyVSwitch, ZoneId = Ids.ZoneH, CidrBlock = "192.168.255.248/29" });
+        o.VSwitches.Add(new VSwitchDefinition { VSwitchId = Ids.Ipv4OnlyVSwitch, ZoneId = Ids.ZoneH, CidrBlock = "192.168.128.0/24" });
+        o.SecurityGroups.Add(new SecurityGroupDefinition { SecurityGroupId = Ids.OtherSg, VpcId = Ids.OtherVpc });
+        o.Instances.Add(new InstanceDefinition { InstanceId = Ids.OtherNode, InstanceType = "ecs.g7.xlarge", ZoneId = Ids.ZoneH, VSwitchId = Ids.OtherVSwitch, SecurityGroupIds = [Ids.OtherSg] });
+        o.Instances.Add(new InstanceDefinition { InstanceId = Ids.SmallNode, InstanceType = "ecs.g6.large", ZoneId = Ids.ZoneH, VSwitchId = Ids.VSwitchH });
+        configure?.Invoke(o);
+    });
 
     /// <summary>A dispatcher over this model, as the HTTP layer would use it.</summary>
     public ApiDispatcher Dispatcher(out FaultInjector faults)
