@@ -103,6 +103,7 @@ internal sealed partial class OpenApiHandler(
             // The client went away (typically its timeout during a held request) or the simulator is
             // stopping; nothing to answer.
             Record(call, product, 499, "ClientClosedRequest", requestId, accessKeyId);
+            http.Abort();
             return;
         }
 
