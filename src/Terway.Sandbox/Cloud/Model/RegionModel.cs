@@ -34,6 +34,7 @@ internal sealed partial class RegionModel
     private readonly Dictionary<string, InstanceState> _instances = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EniState> _enis = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, EniState> _enisBySeq = [];
+    private readonly Dictionary<string, List<EniState>> _byInstance = new(StringComparer.Ordinal);
     private readonly HashSet<string> _macs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _issuedIds = new(StringComparer.Ordinal);
     private readonly PriorityQueue<Action, (DateTimeOffset Due, long Seq)> _schedule = new();
@@ -255,7 +256,7 @@ internal sealed partial class RegionModel
             var eni = NewEni(vsw, EniType.Primary, sgs, [], null, null, null, false, false, "Standard");
             eni.Ipv4.Add(primary);
             eni.Status = EniStatus.InUse;
-            eni.InstanceId = instance.Id;
+            SetInstance(eni, instance.Id);
             eni.DeviceIndex = 0;
             instance.PrimaryEniId = eni.Id;
             _instances[instance.Id] = instance;
@@ -522,7 +523,7 @@ internal sealed partial class RegionModel
                 throw CloudErrors.Ipv6CountExceeded(type.EniIpv6AddressQuantity);
             }
 
-            var attaching = _enis.Values.Count(e => e.InstanceId == instance.Id && e.Status == EniStatus.Attaching);
+            var attaching = _byInstance.GetValueOrDefault(instance.Id)?.Count(e => e.Status == EniStatus.Attaching) ?? 0;
             if (attaching >= Knobs.MaxConcurrentAttachesPerInstance)
             {
                 throw CloudErrors.OperationConflict(
@@ -574,7 +575,7 @@ internal sealed partial class RegionModel
             }
 
             eni.Status = EniStatus.Attaching;
-            eni.InstanceId = instance.Id;
+            SetInstance(eni, instance.Id);
             eni.StuckInDetaching = false;
             eni.AttachWillFail = eni.ForceAttachFail || Roll(Knobs.AttachFailureRate);
             eni.ForceAttachFail = false;
@@ -853,7 +854,9 @@ internal sealed partial class RegionModel
             IEnumerable<EniState> source = filter.NetworkInterfaceIds.Count > 0
                 ? filter.NetworkInterfaceIds.Distinct(StringComparer.Ordinal)
                     .Select(id => _enis.GetValueOrDefault(id)).OfType<EniState>().OrderBy(e => e.Seq)
-                : _enisBySeq.Values;
+                : filter.InstanceId is not null
+                    ? (_byInstance.GetValueOrDefault(filter.InstanceId) ?? []).OrderBy(e => e.Seq)
+                    : _enisBySeq.Values;
             var matches = source.Where(e => Matches(e, filter)).ToList();
             var page = matches.Where(e => e.Seq > afterSeq).Take(take + 1).ToList();
             long? next = page.Count > take ? page[take - 1].Seq : null;
@@ -966,7 +969,7 @@ internal sealed partial class RegionModel
         }
 
         eni.TrunkId = null;
-        eni.InstanceId = null;
+        SetInstance(eni, null);
         eni.DeviceIndex = null;
         eni.Status = EniStatus.Available;
     }
@@ -1168,7 +1171,33 @@ internal sealed partial class RegionModel
 
     /// <summary>Primary, secondary and trunk ENIs attached (or attaching/detaching) to an instance; members excluded.</summary>
     private IEnumerable<EniState> EnisOnInstance(string instanceId) =>
-        _enis.Values.Where(e => e.InstanceId == instanceId && e.Type != EniType.Member && e.IsAttachedToInstance);
+        (_byInstance.GetValueOrDefault(instanceId) ?? []).Where(e => e.Type != EniType.Member && e.IsAttachedToInstance);
+
+    /// <summary>Changes an ENI's instance, keeping the per-instance index in step.</summary>
+    private void SetInstance(EniState eni, string? instanceId)
+    {
+        if (eni.InstanceId == instanceId)
+        {
+            return;
+        }
+
+        if (eni.InstanceId is not null)
+        {
+            _byInstance[eni.InstanceId].Remove(eni);
+        }
+
+        eni.InstanceId = instanceId;
+        if (instanceId is not null)
+        {
+            if (!_byInstance.TryGetValue(instanceId, out var list))
+            {
+                list = [];
+                _byInstance[instanceId] = list;
+            }
+
+            list.Add(eni);
+        }
+    }
 
     private bool Roll(double rate) => rate > 0 && _random.NextDouble() < rate;
 
