@@ -27,6 +27,7 @@ public static class VSwitchGateway
 
         var slash = cidr.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0
+            || !IsStrictAddress(cidr.AsSpan(0, slash))
             || !IPAddress.TryParse(cidr.AsSpan(0, slash), out var address)
             || !int.TryParse(cidr.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var prefixLength))
         {
@@ -57,6 +58,30 @@ public static class VSwitchGateway
 
         gateway = new IPAddress(output);
         return true;
+    }
+
+    // IPAddress also accepts legacy IPv4 forms ("10.0.0", "0x0a.0.0.1"); CIDRs from the cloud
+    // and from Go's net.ParseCIDR are dotted quads of decimal numbers.
+    private static bool IsStrictAddress(ReadOnlySpan<char> text)
+    {
+        if (text.Contains(':'))
+        {
+            return true;
+        }
+
+        var parts = 0;
+        foreach (var range in text.Split('.'))
+        {
+            var part = text[range];
+            if (part.Length is 0 or > 3 || part.ContainsAnyExceptInRange('0', '9'))
+            {
+                return false;
+            }
+
+            parts++;
+        }
+
+        return parts == 4;
     }
 
     /// <summary>Derives the gateway from a CIDR.</summary>
