@@ -160,23 +160,23 @@ public static partial class YamlJson
 
         if (DecimalInteger().IsMatch(text) && long.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
         {
-            return JsonValue.Create(l);
+            return Number(l.ToString(CultureInfo.InvariantCulture));
         }
 
         if (HexInteger().IsMatch(text))
         {
-            return JsonValue.Create(Convert.ToInt64(text[2..].Replace("_", "", StringComparison.Ordinal), 16));
+            return Number(Convert.ToInt64(text[2..].Replace("_", "", StringComparison.Ordinal), 16).ToString(CultureInfo.InvariantCulture));
         }
 
         if (OctalInteger().IsMatch(text))
         {
             var digits = text.StartsWith("0o", StringComparison.Ordinal) ? text[2..] : text[1..];
-            return JsonValue.Create(Convert.ToInt64(digits.Replace("_", "", StringComparison.Ordinal), 8));
+            return Number(Convert.ToInt64(digits.Replace("_", "", StringComparison.Ordinal), 8).ToString(CultureInfo.InvariantCulture));
         }
 
         if (Float().IsMatch(text) && double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
         {
-            return JsonValue.Create(d);
+            return Number(d.ToString("R", CultureInfo.InvariantCulture));
         }
 
         if (SpecialFloat().IsMatch(text))
@@ -187,6 +187,9 @@ public static partial class YamlJson
 
         return JsonValue.Create(text);
     }
+
+    // Numbers are backed by their JSON text, so callers can read them as int, long or double.
+    private static JsonValue Number(string json) => JsonNode.Parse(json)!.AsValue();
 
     private static void Emit(IEmitter emitter, JsonNode? node)
     {

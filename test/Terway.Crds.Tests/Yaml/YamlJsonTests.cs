@@ -83,5 +83,18 @@ public sealed class YamlJsonTests
     }
 
     [Test]
+    public void Parse_Numbers_ReadableAsAnyNumericType()
+    {
+        var node = YamlJson.Parse("a: 4443\nb: 0.5");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(node["a"]!.GetValue<int>(), Is.EqualTo(4443));
+            Assert.That(node["a"]!.GetValue<long>(), Is.EqualTo(4443L));
+            Assert.That(node["b"]!.GetValue<double>(), Is.EqualTo(0.5));
+        });
+    }
+
+    [Test]
     public void Parse_Infinity_Rejected() => Assert.That(() => YamlJson.Parse("a: .inf"), Throws.TypeOf<FormatException>());
 }
