@@ -74,13 +74,16 @@ internal static class ErrorResponseParser
         {
             using var stream = new MemoryStream(body.ToArray());
             using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 1 << 20 });
-            while (reader.Read())
+            reader.MoveToContent();
+            while (!reader.EOF)
             {
                 if (reader.NodeType != XmlNodeType.Element || reader.Depth != 1)
                 {
+                    reader.Read();
                     continue;
                 }
 
+                // ReadElementContentAsString moves past the element, so the loop must not Read() again.
                 switch (reader.LocalName)
                 {
                     case "Code": code = reader.ReadElementContentAsString(); break;
@@ -88,6 +91,7 @@ internal static class ErrorResponseParser
                     case "RequestId": requestId = reader.ReadElementContentAsString(); break;
                     case "HostId": hostId = reader.ReadElementContentAsString(); break;
                     case "Recommend": recommend = reader.ReadElementContentAsString(); break;
+                    default: reader.Skip(); break;
                 }
             }
         }

@@ -180,13 +180,13 @@ public sealed class EcsOperationTests
         var handler = new FakeHandler(_ => FakeHandler.Json("""{"RequestId":"R","NextToken":"same","NetworkInterfaceSets":{"NetworkInterfaceSet":[]}}"""));
         using var client = Harness.Client(handler);
 
-        var ex = await Assert.ThrowsAsync<Errors.CloudApiException>(async () =>
+        var ex = await Assert.ThrowsAsync<Terway.Cloud.Errors.CloudApiException>(async () =>
         {
             await foreach (var unused in client.Ecs.ListNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest()))
             {
             }
         });
-        Assert.That(ex!.Kind, Is.EqualTo(Errors.CloudErrorKind.MalformedResponse));
+        Assert.That(ex!.Kind, Is.EqualTo(Terway.Cloud.Errors.CloudErrorKind.MalformedResponse));
         Assert.That(handler.Requests, Has.Count.EqualTo(2));
     }
 
