@@ -270,20 +270,35 @@ internal sealed partial class OpenApiInvoker : IDisposable
         try
         {
             using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = new MemoryStream(response.Content.Headers.ContentLength is { } n ? (int)n : 4096);
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            var buffer = new byte[response.Content.Headers.ContentLength is { } n and > 0 ? (int)n + 1 : 4096];
+            var length = 0;
+            while (true)
             {
-                if (buffer.Length + read > max)
+                if (length == buffer.Length)
                 {
-                    throw new CloudApiException(api, CloudErrorKind.MalformedResponse, ClientErrorCodes.MalformedResponse, $"response exceeds the {max}-byte limit", (int)response.StatusCode);
+                    if (length >= max + 1)
+                    {
+                        throw new CloudApiException(api, CloudErrorKind.MalformedResponse, ClientErrorCodes.MalformedResponse, $"response exceeds the {max}-byte limit", (int)response.StatusCode);
+                    }
+
+                    Array.Resize(ref buffer, (int)Math.Min((long)max + 1, (long)buffer.Length * 2));
                 }
 
-                buffer.Write(chunk, 0, read);
+                var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
             }
 
-            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+            if (length > max)
+            {
+                throw new CloudApiException(api, CloudErrorKind.MalformedResponse, ClientErrorCodes.MalformedResponse, $"response exceeds the {max}-byte limit", (int)response.StatusCode);
+            }
+
+            return buffer.AsMemory(0, length);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {
