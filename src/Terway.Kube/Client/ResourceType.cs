@@ -49,8 +49,9 @@ public sealed record ResourceType
     public string DisplayName => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
 
     /// <summary>
-    /// The resource type of a model type. Scope comes from <see cref="Register{T}"/> if called, else from the
-    /// built-in table, else namespaced.
+    /// The resource type of a model type. Scope comes from <see cref="Register{T}"/> if called, else from a
+    /// <c>Scope</c> attribute property on the model (<c>"Cluster"</c>/<c>"Namespaced"</c>), else from the built-in
+    /// table, else namespaced.
     /// </summary>
     public static ResourceType Of<T>() => Of(typeof(T));
 
@@ -75,9 +76,35 @@ public sealed record ResourceType
                 Version = attr.ApiVersion,
                 Plural = plural,
                 Kind = attr.Kind,
-                Namespaced = !ClusterScopedBuiltIns.Contains($"{group}/{plural}"),
+                Namespaced = DeclaredScope(t) ?? !ClusterScopedBuiltIns.Contains($"{group}/{plural}"),
             };
         });
+    }
+
+    /// <summary>
+    /// The scope a model declares through any attribute with a string <c>Scope</c> property of
+    /// <c>"Cluster"</c> or <c>"Namespaced"</c> (Terway.Crds' <c>[CustomResource]</c>, for one), read by name so
+    /// the runtime needs no reference to the CRD models.
+    /// </summary>
+    private static bool? DeclaredScope(Type t)
+    {
+        foreach (var attribute in t.GetCustomAttributes(inherit: true))
+        {
+            if (attribute.GetType().GetProperty("Scope")?.GetValue(attribute) is string scope)
+            {
+                if (scope == "Cluster")
+                {
+                    return false;
+                }
+
+                if (scope == "Namespaced")
+                {
+                    return true;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -90,10 +90,43 @@ public sealed class MergePatchTests
     }
 
     [Test]
+    public void ResourceType_ScopeAttribute_ClusterScopedCustomResource()
+    {
+        Assert.That(ResourceType.Of<ClusterThing>().Namespaced, Is.False);
+        Assert.That(ResourceType.Of<ClusterThing>().ObjectPath(ObjectKey.Cluster("x")), Is.EqualTo("/apis/example.io/v1/clusterthings/x"));
+        Assert.That(ResourceType.Of<TestPodEni>().Namespaced, Is.True);
+    }
+
+    [Test]
+    public void ResourceType_TerwayCrdModels_ScopeFromCustomResourceAttribute()
+    {
+        Assert.That(ResourceType.Of<Terway.Crds.V1Beta1.V1Beta1PodEni>().CollectionPath("ns"), Is.EqualTo("/apis/network.alibabacloud.com/v1beta1/namespaces/ns/podenis"));
+        Assert.That(ResourceType.Of<Terway.Crds.V1Beta1.V1Beta1Node>().Namespaced, Is.False);
+        Assert.That(ResourceType.Of<Terway.Crds.V1Beta1.V1Beta1PodNetworking>().Namespaced, Is.False);
+    }
+
+    [Test]
     public void ObjectKey_ParseAndFormat_RoundTrip()
     {
         Assert.That(ObjectKey.Parse("ns/a"), Is.EqualTo(new ObjectKey("ns", "a")));
         Assert.That(ObjectKey.Parse("n1"), Is.EqualTo(ObjectKey.Cluster("n1")));
         Assert.That(new ObjectKey("ns", "a").ToString(), Is.EqualTo("ns/a"));
     }
+}
+
+[AttributeUsage(AttributeTargets.Class)]
+internal sealed class ScopeMarkerAttribute(string scope) : Attribute
+{
+    public string Scope { get; } = scope;
+}
+
+[k8s.Models.KubernetesEntity(Group = "example.io", ApiVersion = "v1", Kind = "ClusterThing", PluralName = "clusterthings")]
+[ScopeMarker("Cluster")]
+internal sealed class ClusterThing : k8s.IKubernetesObject<V1ObjectMeta>
+{
+    public string ApiVersion { get; set; } = "example.io/v1";
+
+    public string Kind { get; set; } = "ClusterThing";
+
+    public V1ObjectMeta Metadata { get; set; } = new();
 }
