@@ -155,10 +155,9 @@ internal sealed class GarbageCollector(ResourceOperations ops, TimeProvider time
         {
             if (live.Count == 0)
             {
-                var ownerForeground = false;
                 await ops.DeleteAsync(rt, dep.Namespace, dep.Name, new DeleteOptions
                 {
-                    PropagationPolicy = ownerForeground ? "Foreground" : "Background",
+                    PropagationPolicy = "Background",
                     PreconditionUid = dep.Uid,
                 }, System(), ct).ConfigureAwait(false);
             }

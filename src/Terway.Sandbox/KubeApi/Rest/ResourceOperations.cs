@@ -253,6 +253,7 @@ internal sealed partial class ResourceOperations
         }
 
         CheckNamespace(rt, ns, name);
+        Schema.SchemaProcessor.PruneObjectMeta(obj, ctx.UnknownFields);
         rt.Strategy.Decode(rt, obj, ctx);
         ReportUnknownFields(rt, name, ctx);
 
@@ -497,6 +498,7 @@ internal sealed partial class ResourceOperations
         else
         {
             newObj = body;
+            Schema.SchemaProcessor.PruneObjectMeta(newObj, ctx.UnknownFields);
             rt.Strategy.Decode(rt, newObj, ctx);
             ReportUnknownFields(rt, name, ctx);
             if (rt.HasStatus && ctx.SubResource.Length == 0)

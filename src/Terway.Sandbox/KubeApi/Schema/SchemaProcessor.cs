@@ -53,6 +53,9 @@ internal static class SchemaProcessor
         }
     }
 
+    /// <summary>Drops unknown ObjectMeta fields of any kind's object (typed decoding does this for built-ins).</summary>
+    public static void PruneObjectMeta(JsonObject root, List<string> unknown) => PruneMetadata(root, "metadata", unknown);
+
     private static void PruneMetadata(JsonObject parent, string path, List<string> unknown)
     {
         if (parent["metadata"] is not JsonObject meta)

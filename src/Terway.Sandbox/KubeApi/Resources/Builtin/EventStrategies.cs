@@ -148,9 +148,10 @@ internal sealed class EventsV1Strategy : CoreEventStrategy
         return base.NormalizeFieldLabel(rt, label);
     }
 
-    /// <summary>Runs on the storage form, so core field names are used and reported in v1 terms.</summary>
+    /// <summary>Checks the storage form (core field names) and reports in v1 terms.</summary>
     public override void Validate(ResourceType rt, JsonObject obj, List<FieldError> errs, OpContext ctx)
     {
+        obj = ToStorage(rt, obj.DeepClone().AsObject());
         base.Validate(rt, obj, errs, ctx);
         for (var i = 0; i < errs.Count; i++)
         {
