@@ -21,7 +21,7 @@ internal sealed partial class ResourceOperations
             {
                 errs.Add(FieldError.NotSupported("resourceVersionMatch", o.ResourceVersionMatch, ["\"Exact\"", "\"NotOlderThan\"", "\"\""]));
             }
-            else if (string.IsNullOrEmpty(o.ResourceVersion))
+            else if (string.IsNullOrEmpty(o.ResourceVersion) && o.SendInitialEvents == null)
             {
                 errs.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
             }
