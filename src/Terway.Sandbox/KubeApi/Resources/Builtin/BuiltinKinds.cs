@@ -44,6 +44,12 @@ internal static class BuiltinKinds
         });
         r.Add(new ResourceType
         {
+            Group = "", Version = "v1", Plural = "services", Singular = "service", Kind = "Service", Namespaced = true,
+            ShortNames = ["svc"], Categories = ["all"], HasStatus = true, NameRule = NameRule.DnsLabel, Strategy = new ServiceStrategy(),
+            Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+        });
+        r.Add(new ResourceType
+        {
             Group = "", Version = "v1", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", Namespaced = true,
             ShortNames = ["sa"], Strategy = new ServiceAccountStrategy(),
             OtherSubresources = new Dictionary<string, string[]> { ["token"] = create },
