@@ -461,6 +461,11 @@ internal sealed partial class ApiHandler
                 {
                     throw StatusException.BadRequest($"error converting YAML to JSON: yaml: line {e.Start.Line}: {e.Message}");
                 }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+                {
+                    // Structurally odd YAML (duplicate keys, aliases) that the JSON conversion rejects.
+                    throw StatusException.BadRequest($"error converting YAML to JSON: yaml: {e.Message}");
+                }
 
                 break;
             default:
