@@ -660,7 +660,7 @@ internal sealed class CelEvaluator
                             return JsonUtil.GetDouble(jv);
                         }
 
-                        return JsonUtil.TryGetLong(jv, out var l) ? l : JsonUtil.GetDouble(jv);
+                        return JsonUtil.TryGetLong(jv, out var l) ? (object)l : JsonUtil.GetDouble(jv);
                     default:
                         return null;
                 }
