@@ -1,10 +1,44 @@
+using Terway.Sandbox.Cloud;
 using Terway.Sandbox.KubeApi;
 
-// Command dispatch for the sandbox. Each part registers one sub-command here.
-if (args.Length > 0 && args[0] == "kube-api")
-{
-    return await KubeApiCommand.RunAsync(args[1..]).ConfigureAwait(false);
-}
+namespace Terway.Sandbox;
 
-await Console.Error.WriteLineAsync("usage: Terway.Sandbox kube-api --listen 127.0.0.1:PORT --kubeconfig PATH [--state DIR]").ConfigureAwait(false);
-return 2;
+/// <summary>Entry point: dispatches the sandbox's subcommands.</summary>
+internal static class Program
+{
+    private const string Usage = """
+        Usage: Terway.Sandbox <command> [options]
+
+        Commands:
+          cloud     Serve a simulated Alibaba Cloud region (ECS + VPC OpenAPI) on loopback.
+                    --listen HOST:PORT   address to bind (default 127.0.0.1:0 = any free port)
+                    --config FILE        region definition (JSON); default: cn-hangzhou sandbox region
+          kube-api  Serve the strict Kubernetes API emulator over HTTPS until stopped.
+                    --listen HOST:PORT   address to bind (default 127.0.0.1:6443)
+                    --kubeconfig PATH    write an admin kubeconfig kubectl uses as is
+                    --state DIR          keep the CA and admin token across restarts
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        return args[0] switch
+        {
+            "cloud" => await CloudCommand.RunAsync(args[1..]),
+            "kube-api" => await KubeApiCommand.RunAsync(args[1..]),
+            _ => Unknown(args[0]),
+        };
+    }
+
+    private static int Unknown(string command)
+    {
+        Console.Error.WriteLine($"Unknown command '{command}'.");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+}
