@@ -108,7 +108,7 @@ public sealed partial class EventRecorder : IEventRecorder
     private readonly ILogger _logger;
     private readonly Channel<Occurrence> _channel;
     private readonly Dictionary<SeriesKey, Series> _series = [];
-    private readonly Dictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (TokenBucket Bucket, DateTime LastUsed)> _buckets = new(StringComparer.Ordinal);
     private long _pending;
     private long _nameCounter;
 
@@ -171,6 +171,9 @@ public sealed partial class EventRecorder : IEventRecorder
             await FlushHeldBackAsync(cancellationToken);
         }
     }
+
+    /// <summary>How many objects the recorder keeps rate-limit state for (bounded by eviction).</summary>
+    internal int TrackedObjects => _buckets.Count;
 
     /// <summary>True when every published event has been handled (written, aggregated or dropped).</summary>
     public bool Idle => Interlocked.Read(ref _pending) == 0;
@@ -261,17 +264,19 @@ public sealed partial class EventRecorder : IEventRecorder
 
     private TokenBucket Bucket(string regarding)
     {
-        if (!_buckets.TryGetValue(regarding, out var bucket))
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (!_buckets.TryGetValue(regarding, out var entry))
         {
-            _buckets[regarding] = bucket = new TokenBucket(_options.RatePerObject, _options.BurstPerObject, _time);
+            entry = (new TokenBucket(_options.RatePerObject, _options.BurstPerObject, _time), now);
         }
 
-        return bucket;
+        _buckets[regarding] = (entry.Bucket, now);
+        return entry.Bucket;
     }
 
     private void EvictExpired(DateTime now)
     {
-        if (_series.Count < 4096)
+        if (_series.Count < 4096 && _buckets.Count < 4096)
         {
             return;
         }
@@ -281,6 +286,17 @@ public sealed partial class EventRecorder : IEventRecorder
             if (!series.Dirty && now - series.LastObserved >= _options.AggregationWindow)
             {
                 _series.Remove(key);
+            }
+        }
+
+        // A bucket untouched for as long as it takes to refill is full again: a new one is equivalent.
+        var refill = TimeSpan.FromSeconds(_options.BurstPerObject / _options.RatePerObject);
+        var inUse = _series.Keys.Select(k => k.Regarding).ToHashSet(StringComparer.Ordinal);
+        foreach (var (regarding, entry) in _buckets.ToArray())
+        {
+            if (now - entry.LastUsed >= refill && !inUse.Contains(regarding))
+            {
+                _buckets.Remove(regarding);
             }
         }
     }

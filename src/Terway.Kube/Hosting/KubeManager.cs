@@ -151,7 +151,11 @@ public sealed partial class KubeManager : IAsyncDisposable
     public ControllerBuilder<T> NewController<T>(string name, ListOptions? selection = null)
         where T : class, IKubernetesObject<V1ObjectMeta> => new(this, name, selection);
 
-    /// <summary>Adds a controller (names must be unique). Started at once if the manager is running.</summary>
+    /// <summary>
+    /// Adds a controller (names must be unique). If the manager is running, a controller that runs on every
+    /// replica starts at once; a leader-only controller starts with the next leadership term (add controllers
+    /// before <see cref="StartAsync"/> to have them in the first one).
+    /// </summary>
     public void Add(IController controller)
     {
         lock (_lock)

@@ -144,6 +144,25 @@ public sealed class EventRecorderTests
     }
 
     [Test]
+    public async Task Publish_ManyObjectsOverTime_StateIsEvicted()
+    {
+        var recorder = Start(new EventRecorderOptions { ReportingController = "c", QueueCapacity = 10_000 });
+        for (var i = 0; i < 4200; i++)
+        {
+            recorder.Publish(Objects.Pod("ns", $"p{i}"), EventTypes.Normal, "Started", "Start", "started");
+        }
+
+        await Eventually.That(() => recorder.Idle, "first wave written", TimeSpan.FromSeconds(30));
+        Assert.That(recorder.TrackedObjects, Is.EqualTo(4200));
+
+        _time.Advance(TimeSpan.FromHours(3));
+        recorder.Publish(Objects.Pod("ns", "late"), EventTypes.Normal, "Started", "Start", "started");
+        await Eventually.That(() => recorder.Idle, "late event written");
+
+        Assert.That(recorder.TrackedObjects, Is.LessThanOrEqualTo(1));
+    }
+
+    [Test]
     public async Task Publish_ClusterScopedObject_EventGoesToDefaultNamespace()
     {
         var recorder = Start();
