@@ -220,6 +220,7 @@ internal static class Nda
 
     public const ushort DST = 1;
     public const ushort LLADDR = 2;
+    public const ushort IFINDEX = 8;
 
     public const ushort NUD_INCOMPLETE = 0x01;
     public const ushort NUD_REACHABLE = 0x02;

@@ -48,7 +48,12 @@ internal sealed partial class RtNetlink
             w.Begin(Rtm.GETNEIGH, Nl.NLM_F_DUMP);
             var h = w.Reserve(Nda.NdMsgSize);
             h[0] = FamilyByte(family);
-            BinaryPrimitives.WriteInt32LittleEndian(h[4..], index);
+            if (index != 0)
+            {
+                // The dump header must stay zero; the kernel filters by the NDA_IFINDEX attribute.
+                w.U32(Nda.IFINDEX, (uint)index);
+            }
+
             all = Socket.Dump("dump", NeighbourParser);
         }
 

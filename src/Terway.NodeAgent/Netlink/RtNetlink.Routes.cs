@@ -31,6 +31,25 @@ internal sealed partial class RtNetlink
     public List<RouteInfo> ListRoutes(AddressFamily family, uint table = Rta.RT_TABLE_MAIN)
     {
         List<RouteInfo> routes;
+        try
+        {
+            routes = DumpRoutes(family, table);
+        }
+        catch (NetlinkException e) when (table != 0 && e.Errno == Interop.Errno.ENOENT)
+        {
+            return []; // the table does not exist (yet, or any more)
+        }
+
+        if (table != 0)
+        {
+            routes.RemoveAll(r => r.Table != table);
+        }
+
+        return routes;
+    }
+
+    private List<RouteInfo> DumpRoutes(AddressFamily family, uint table)
+    {
         lock (Socket.Sync)
         {
             var w = Socket.Writer;
@@ -44,15 +63,8 @@ internal sealed partial class RtNetlink
                 w.U32(Rta.TABLE, table);
             }
 
-            routes = Socket.Dump("dump", RouteParser);
+            return Socket.Dump("dump", RouteParser);
         }
-
-        if (table != 0)
-        {
-            routes.RemoveAll(r => r.Table != table);
-        }
-
-        return routes;
     }
 
     internal static void BuildRoute(NetlinkMessageWriter w, ushort type, ushort flags, RouteInfo route)
