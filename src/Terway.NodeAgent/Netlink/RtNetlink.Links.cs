@@ -24,18 +24,7 @@ internal sealed partial class RtNetlink
 
         lock (Socket.Sync)
         {
-            var w = Socket.Writer;
-            BeginNewLink(w, name, parentIndex: 0, options);
-            var info = w.BeginNested(Ifla.LINKINFO);
-            w.StringNoTerminator(Ifla.INFO_KIND, "veth");
-            var data = w.BeginNested(Ifla.INFO_DATA);
-            var peer = w.BeginNested(Ifla.VETH_INFO_PEER);
-            WriteIfInfoBody(w, peerOptions with { Up = false });
-            w.String(Ifla.IFNAME, peerName);
-            WriteLinkOptions(w, peerOptions);
-            w.EndNested(peer);
-            w.EndNested(data);
-            w.EndNested(info);
+            BuildVeth(Socket.Writer, name, peerName, options, peerOptions);
             Socket.Execute($"veth {name} peer {peerName}");
         }
 
@@ -94,6 +83,21 @@ internal sealed partial class RtNetlink
     }
 
     // The builders are separate from sending so golden tests can compare them with iproute2.
+    internal static void BuildVeth(NetlinkMessageWriter w, string name, string peerName, NewLinkOptions options, NewLinkOptions peerOptions)
+    {
+        BeginNewLink(w, name, parentIndex: 0, options);
+        var info = w.BeginNested(Ifla.LINKINFO);
+        w.StringNoTerminator(Ifla.INFO_KIND, "veth");
+        var data = w.BeginNested(Ifla.INFO_DATA);
+        var peer = w.BeginNested(Ifla.VETH_INFO_PEER);
+        WriteIfInfoBody(w, peerOptions with { Up = false });
+        w.String(Ifla.IFNAME, peerName);
+        WriteLinkOptions(w, peerOptions);
+        w.EndNested(peer);
+        w.EndNested(data);
+        w.EndNested(info);
+    }
+
     internal static void BuildVlan(NetlinkMessageWriter w, string name, int parentIndex, ushort vlanId, NewLinkOptions options)
     {
         BeginNewLink(w, name, parentIndex, options);
