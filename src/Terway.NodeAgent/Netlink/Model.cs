@@ -98,6 +98,9 @@ internal sealed record LinkChange
 
     /// <summary>Moves the link into this namespace (IFLA_NET_NS_FD).</summary>
     public int? NamespaceFd { get; init; }
+
+    /// <summary>Moves the link into the namespace of this process (IFLA_NET_NS_PID).</summary>
+    public int? NamespacePid { get; init; }
 }
 
 /// <summary>Options for one end of a new link.</summary>
@@ -113,6 +116,9 @@ internal sealed record NewLinkOptions
 
     /// <summary>Create the link directly in this namespace (IFLA_NET_NS_FD).</summary>
     public int? NamespaceFd { get; init; }
+
+    /// <summary>Create the link directly in the namespace of this process (IFLA_NET_NS_PID).</summary>
+    public int? NamespacePid { get; init; }
 
     public static NewLinkOptions Default { get; } = new();
 }

@@ -19,7 +19,8 @@ internal sealed unsafe class NetlinkSocket : IDisposable
 
     private readonly FileDescriptor _fd;
     private readonly uint _portId;
-    private byte[] _receive = new byte[64 * 1024];
+    // The kernel sizes dump datagrams to the reader's buffer, capped just under 32 KiB.
+    private byte[] _receive = new byte[32 * 1024];
     private uint _sequence;
 
     private NetlinkSocket(FileDescriptor fd, uint portId)

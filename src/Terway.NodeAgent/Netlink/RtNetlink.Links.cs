@@ -17,7 +17,7 @@ internal sealed partial class RtNetlink
     {
         options ??= NewLinkOptions.Default;
         peerOptions ??= NewLinkOptions.Default;
-        if (peerOptions.Up && peerOptions.NamespaceFd is not null)
+        if (peerOptions.Up && (peerOptions.NamespaceFd is not null || peerOptions.NamespacePid is not null))
         {
             throw new ArgumentException("a veth peer created in another namespace cannot be brought up from here; create the other end first", nameof(peerOptions));
         }
@@ -213,6 +213,11 @@ internal sealed partial class RtNetlink
                 w.U32(Ifla.NET_NS_FD, (uint)fd);
             }
 
+            if (change.NamespacePid is { } pid)
+            {
+                w.U32(Ifla.NET_NS_PID, (uint)pid);
+            }
+
             Socket.Execute($"set {name ?? $"#{index}"}");
         }
     }
@@ -342,6 +347,11 @@ internal sealed partial class RtNetlink
         if (options.NamespaceFd is { } fd)
         {
             w.U32(Ifla.NET_NS_FD, (uint)fd);
+        }
+
+        if (options.NamespacePid is { } pid)
+        {
+            w.U32(Ifla.NET_NS_PID, (uint)pid);
         }
     }
 

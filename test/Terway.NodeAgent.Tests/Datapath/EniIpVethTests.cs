@@ -257,6 +257,27 @@ public sealed class EniIpVethTests : DatapathFixture
         Assert.That(e.Message, Does.Contain("gateway"));
     }
 
+    [Test]
+    public async Task SetupAndTeardown_ManyPodsConcurrently_AllWiredThenNodeAsBefore()
+    {
+        var (node, eni, vsw) = await OneNodeAsync();
+        var dp = (await OpenNodeAsync(node)).For(DatapathMode.EniIpVeth);
+        var before = await SnapshotAsync(node);
+        var requests = new List<PodNetworkRequest>();
+        for (var i = 0; i < 16; i++)
+        {
+            requests.Add(await PodAsync($"c{i}", vsw, eni));
+        }
+
+        await Task.WhenAll(requests.Select(r => dp.SetupAsync(r)));
+        var drift = await Task.WhenAll(requests.Select(r => dp.CheckAsync(r)));
+        Assert.That(drift.SelectMany(d => d), Is.Empty);
+        await AssertPingAsync(requests[3].NetnsPath!, requests[11].IPv4!.Address, "pods wired concurrently");
+
+        await Task.WhenAll(requests.Select(r => dp.TeardownAsync(r)));
+        Assert.That(NamespaceSnapshot.Diff(before, await SnapshotAsync(node)), Is.Empty);
+    }
+
     private async Task<(FabricNode Node, FabricEni Eni, VSwitch VSwitch)> OneNodeAsync()
     {
         var vsw = Fabric.AddVSwitch("vsw-a", "10.100.0.0/24", "fd00:a::/64");

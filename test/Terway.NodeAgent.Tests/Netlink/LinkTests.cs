@@ -162,4 +162,41 @@ public sealed class LinkTests
         Assert.That(Enumerable.Range(0, 120).All(i => names.Contains($"bulk{i}a") && names.Contains($"bulk{i}b")), Is.True);
         Assert.That(names, Has.Count.EqualTo(241));
     }
+
+    [Test]
+    public async Task MoveToNamespace_ByPid_LinkAppearsInThatProcessNamespace()
+    {
+        // A process living in namespace b: its PID names b for IFLA_NET_NS_PID.
+        using var sleeper = System.Diagnostics.Process.Start("ip", ["netns", "exec", _b.Name, "sleep", "30"]);
+        try
+        {
+            _a.Netlink.CreateVeth("bypid0", "bypid1");
+            var link = _a.Netlink.GetLink("bypid0")!;
+            var moved = false;
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            while (!moved)
+            {
+                // `ip netns exec` enters the namespace before exec'ing sleep; until then it is still ours.
+                var ns = File.ResolveLinkTarget($"/proc/{sleeper.Id}/ns/net", false)?.Name;
+                var ours = File.ResolveLinkTarget("/proc/self/ns/net", false)?.Name;
+                if (ns is not null && ns != ours)
+                {
+                    _a.Netlink.ChangeLink(link.Index, new LinkChange { NamespacePid = sleeper.Id });
+                    moved = true;
+                }
+                else
+                {
+                    await Task.Delay(20, deadline.Token);
+                }
+            }
+
+            Assert.That(_b.Netlink.GetLink("bypid0"), Is.Not.Null);
+            Assert.That(_a.Netlink.GetLink("bypid0"), Is.Null);
+        }
+        finally
+        {
+            sleeper.Kill();
+            await sleeper.WaitForExitAsync();
+        }
+    }
 }

@@ -57,6 +57,13 @@ internal sealed class EniIpIpvlanDatapath(HostContext host, VirtualChildKind chi
                 eni = RequestChecks.EnsureUp(host, eni, request.Mtu);
                 slave = EnsureSlave(eni, request);
                 ServiceRedirects.Reconcile(host.Netlink, eni, slave, request);
+
+                // The host routes mark the slave as in use; a concurrent teardown removes a slave
+                // without them, so they are added before the lock is released.
+                foreach (var ip in request.Addresses)
+                {
+                    host.Netlink.ReplaceRoute(PodVethWiring.HostRoute(ip.Address, slave.Index));
+                }
             }
             finally
             {
@@ -88,8 +95,6 @@ internal sealed class EniIpIpvlanDatapath(HostContext host, VirtualChildKind chi
                     pod.Netlink.ReplaceRoute(NodeRoute(node, podLink.Index));
                     pod.Netlink.ReplacePermanentNeighbour(podLink.Index, node, slave.Mac!);
                 }
-
-                host.Netlink.ReplaceRoute(PodVethWiring.HostRoute(ip.Address, slave.Index));
             }
 
             return new PodInterfaceResult

@@ -35,13 +35,16 @@ internal sealed class EniIpVethDatapath(HostContext host) : IPodDatapath
             {
                 RequestChecks.EnsureUp(host, eni, request.Mtu);
                 PolicyRouting.EnsureTable(host, request, eni, table);
+
+                // Under the same lock as the table: a concurrent teardown releases the table
+                // when no rule points at it, so the rules must exist before the lock is released.
+                PolicyRouting.EnsureRules(host, request, table);
             }
             finally
             {
                 host.SharedState.Release();
             }
 
-            PolicyRouting.EnsureRules(host, request, table);
             return PodVethWiring.Result(Mode, request, hostLink, podLink);
         });
 

@@ -45,13 +45,15 @@ internal sealed class TrunkTcDatapath(HostContext host) : IPodDatapath
 
                 PolicyRouting.EnsureTable(host, request, trunk, table);
                 TrunkFilters.Ensure(host.Netlink, trunk, vlanId, request.Addresses.Select(a => a.Address).ToList());
+
+                // Under the same lock: a concurrent teardown releases the table when no rule points at it.
+                PolicyRouting.EnsureRules(host, request, table);
             }
             finally
             {
                 host.SharedState.Release();
             }
 
-            PolicyRouting.EnsureRules(host, request, table);
             return PodVethWiring.Result(Mode, request, hostLink, podLink);
         });
 
