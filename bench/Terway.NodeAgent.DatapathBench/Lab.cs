@@ -17,6 +17,7 @@ internal sealed class Lab : IAsyncDisposable
     public static readonly IPNetwork ServiceCidr = IPNetwork.Parse("10.96.0.0/12");
 
     private readonly List<string> _namespaces = [];
+    private readonly List<string> _directories = [];
     private readonly NetworkNamespace _vpc;
     private readonly RtNetlink _vpcNetlink;
     private int _counter;
@@ -79,8 +80,21 @@ internal sealed class Lab : IAsyncDisposable
         return paths;
     }
 
+    /// <summary>A scratch directory removed with the lab.</summary>
+    public string ScratchDirectory(string name)
+    {
+        var path = Directory.CreateTempSubdirectory($"{Prefix}-{name}").FullName;
+        _directories.Add(path);
+        return path;
+    }
+
     public ValueTask DisposeAsync()
     {
+        foreach (var directory in _directories)
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
         _vpcNetlink.Dispose();
         _vpc.Dispose();
         foreach (var name in _namespaces)

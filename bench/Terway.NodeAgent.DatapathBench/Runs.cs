@@ -58,7 +58,7 @@ internal static class Runs
 
         var node = await lab.NodeAsync($"{mode}-ip", mode == DatapathMode.ExclusiveEni ? pods + Warmup : 0);
         var netns = await lab.PodNamespacesAsync($"{mode}-ip", pods + Warmup);
-        var objects = mode == DatapathMode.TrunkTc ? await TcObjects.CompileAsync(lab.Prefix, pods + Warmup) : null;
+        var objects = mode == DatapathMode.TrunkTc ? await TcObjects.CompileAsync(lab, pods + Warmup) : null;
         if (mode == DatapathMode.TrunkTc && objects is null)
         {
             Console.WriteLine("TrunkTc: no clang/libbpf headers, so no tc objects; command run skipped");

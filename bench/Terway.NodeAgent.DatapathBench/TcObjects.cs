@@ -44,14 +44,14 @@ internal static class TcObjects
         """;
 
     /// <summary>Paths of one object per pod, or null when clang or the libbpf headers are missing.</summary>
-    public static async Task<IReadOnlyList<string>?> CompileAsync(string prefix, int count)
+    public static async Task<IReadOnlyList<string>?> CompileAsync(Lab lab, int count)
     {
         if (!File.Exists("/usr/bin/clang") || !File.Exists("/usr/include/bpf/bpf_helpers.h"))
         {
             return null;
         }
 
-        var directory = Directory.CreateTempSubdirectory(prefix + "-tc").FullName;
+        var directory = lab.ScratchDirectory("tc");
         var source = Path.Combine(directory, "vlan.c");
         await File.WriteAllTextAsync(source, Source);
         var objects = Enumerable.Range(0, count).Select(i => Path.Combine(directory, $"pod{i}.o")).ToList();
