@@ -88,6 +88,13 @@ internal sealed partial class RtNetlink
         _ => Interop.LibC.AF_UNSPEC,
     };
 
+    internal static AddressFamily FamilyOf(byte family) => family switch
+    {
+        Interop.LibC.AF_INET => AddressFamily.InterNetwork,
+        Interop.LibC.AF_INET6 => AddressFamily.InterNetworkV6,
+        _ => AddressFamily.Unspecified,
+    };
+
     private static bool ParseAddress(in NetlinkMessage message, out AddressInfo address)
     {
         address = null!;

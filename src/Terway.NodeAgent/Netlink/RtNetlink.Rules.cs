@@ -117,12 +117,7 @@ internal sealed partial class RtNetlink
         }
 
         var p = message.Payload;
-        var family = p[0] switch
-        {
-            Interop.LibC.AF_INET => AddressFamily.InterNetwork,
-            Interop.LibC.AF_INET6 => AddressFamily.InterNetworkV6,
-            _ => AddressFamily.Unspecified,
-        };
+        var family = FamilyOf(p[0]);
         uint table = p[4], priority = 0;
         System.Net.IPAddress? source = null, destination = null;
         string? iif = null, oif = null;

@@ -89,7 +89,7 @@ internal sealed class EniIpIpvlanDatapath(HostContext host, VirtualChildKind chi
             {
                 var family = ip.Address.AddressFamily;
                 pod.Netlink.AddAddress(podLink.Index, ip.Address, Conventions.HostPrefix(family), flags: family == AddressFamily.InterNetworkV6 ? Ifa.F_NODAD : 0);
-                pod.Netlink.ReplaceRoute(DefaultRoute(ip, podLink.Index));
+                pod.Netlink.ReplaceRoute(PodVethWiring.GatewayDefaultRoute(ip, podLink.Index));
                 if (NodeIP(request, family) is { } node)
                 {
                     pod.Netlink.ReplaceRoute(NodeRoute(node, podLink.Index));
@@ -164,13 +164,8 @@ internal sealed class EniIpIpvlanDatapath(HostContext host, VirtualChildKind chi
             var drift = new DriftReport();
             var eni = request.EniMac is null ? null : host.TryFindEni(request.EniMac);
             LinkInfo? slave = null;
-            if (eni is null)
+            if (drift.Eni(eni, request))
             {
-                drift.Add(DriftScope.Host, DriftKind.EniMissing, request.EniMac is null ? "(no MAC)" : HostContext.Format(request.EniMac), "ENI not found");
-            }
-            else
-            {
-                drift.Link(DriftScope.Host, eni, eni.Name, request.Mtu);
                 var slaveName = Conventions.IpvlanSlaveName(eni.Index);
                 slave = host.Netlink.GetLink(slaveName);
                 if (drift.Link(DriftScope.Host, slave, slaveName, request.Mtu))
@@ -191,9 +186,8 @@ internal sealed class EniIpIpvlanDatapath(HostContext host, VirtualChildKind chi
             }
 
             using var pod = await PodNamespace.TryOpenAsync(request.NetnsPath);
-            if (pod is null)
+            if (!drift.PodNamespace(pod, request))
             {
-                drift.Add(DriftScope.Pod, DriftKind.NamespaceMissing, request.NetnsPath ?? "(none)", "pod network namespace not found");
                 return drift.Items;
             }
 
@@ -213,7 +207,7 @@ internal sealed class EniIpIpvlanDatapath(HostContext host, VirtualChildKind chi
                 var family = ip.Address.AddressFamily;
                 var routes = pod.Netlink.ListRoutes(family);
                 drift.Address(DriftScope.Pod, pod.Netlink, podLink, ip.Address, Conventions.HostPrefix(family));
-                drift.Route(DriftScope.Pod, routes, DefaultRoute(ip, podLink.Index), request.InterfaceName);
+                drift.Route(DriftScope.Pod, routes, PodVethWiring.GatewayDefaultRoute(ip, podLink.Index), request.InterfaceName);
                 if (NodeIP(request, family) is { } node)
                 {
                     drift.Route(DriftScope.Pod, routes, NodeRoute(node, podLink.Index), request.InterfaceName);
@@ -226,14 +220,6 @@ internal sealed class EniIpIpvlanDatapath(HostContext host, VirtualChildKind chi
 
     private static IPAddress? NodeIP(PodNetworkRequest request, AddressFamily family) =>
         family == AddressFamily.InterNetwork ? request.NodeIPv4 : request.NodeIPv6;
-
-    private static RouteInfo DefaultRoute(PodIPConfig ip, int index) => new()
-    {
-        Family = ip.Address.AddressFamily,
-        Gateway = ip.Gateway,
-        OutputIndex = index,
-        OnLink = true,
-    };
 
     private static RouteInfo NodeRoute(IPAddress node, int index) => new()
     {

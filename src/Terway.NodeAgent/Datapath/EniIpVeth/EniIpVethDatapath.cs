@@ -84,22 +84,11 @@ internal sealed class EniIpVethDatapath(HostContext host) : IPodDatapath
         {
             var drift = new DriftReport();
             using var pod = await PodNamespace.TryOpenAsync(request.NetnsPath);
-            if (pod is null)
-            {
-                drift.Add(DriftScope.Pod, DriftKind.NamespaceMissing, request.NetnsPath ?? "(none)", "pod network namespace not found");
-            }
+            drift.PodNamespace(pod, request);
 
             PodVethWiring.Check(host, pod, request, drift);
             var eni = request.EniMac is null ? null : host.TryFindEni(request.EniMac);
-            if (eni is null)
-            {
-                drift.Add(DriftScope.Host, DriftKind.EniMissing, request.EniMac is null ? "(no MAC)" : HostContext.Format(request.EniMac), "ENI not found");
-            }
-            else
-            {
-                drift.Link(DriftScope.Host, eni, eni.Name, request.Mtu);
-            }
-
+            drift.Eni(eni, request);
             PolicyRouting.Check(host, request, eni, eni is null ? null : Conventions.RouteTable(eni.Index), drift);
             return drift.Items;
         });

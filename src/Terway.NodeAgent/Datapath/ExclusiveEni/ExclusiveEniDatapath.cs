@@ -55,7 +55,7 @@ internal sealed class ExclusiveEniDatapath(HostContext host) : IPodDatapath
             foreach (var ip in request.Addresses)
             {
                 pod.Netlink.AddAddress(podLink.Index, ip.Address, ip.PrefixLength, flags: ip.Address.AddressFamily == AddressFamily.InterNetworkV6 ? Ifa.F_NODAD : 0);
-                pod.Netlink.ReplaceRoute(DefaultRoute(ip, podLink.Index));
+                pod.Netlink.ReplaceRoute(PodVethWiring.GatewayDefaultRoute(ip, podLink.Index));
             }
 
             LinkInfo? hostLink = null;
@@ -64,17 +64,7 @@ internal sealed class ExclusiveEniDatapath(HostContext host) : IPodDatapath
                 hostLink = HostPeer.Setup(host, pod, request);
             }
 
-            return new PodInterfaceResult
-            {
-                Mode = Mode,
-                Container = new PodInterface(podLink.Name, podLink.Mac!, podLink.Mtu, request.NetnsPath),
-                Host = hostLink is null ? null : new PodInterface(hostLink.Name, hostLink.Mac!, hostLink.Mtu, null),
-                IPs = request.Addresses.Select(ip => new PodIPResult(ip.Address, ip.PrefixLength, ip.Gateway)).ToList(),
-                Routes = request.Addresses
-                    .Select(ip => new PodRoute(PodVethWiring.DefaultNetwork(ip.Address.AddressFamily), ip.Gateway))
-                    .Concat(HostPeer.Wanted(request) ? request.Addresses.SelectMany(ip => HostPeer.ResultRoutes(request, ip)) : [])
-                    .ToList(),
-            };
+            return HostPeer.Result(Mode, request, podLink, hostLink);
         });
 
     public Task TeardownAsync(PodNetworkRequest request, CancellationToken cancellationToken = default) =>
@@ -117,11 +107,7 @@ internal sealed class ExclusiveEniDatapath(HostContext host) : IPodDatapath
         {
             var drift = new DriftReport();
             using var pod = await PodNamespace.TryOpenAsync(request.NetnsPath);
-            if (pod is null)
-            {
-                drift.Add(DriftScope.Pod, DriftKind.NamespaceMissing, request.NetnsPath ?? "(none)", "pod network namespace not found");
-            }
-            else
+            if (drift.PodNamespace(pod, request))
             {
                 var podLink = pod.Netlink.GetLink(request.InterfaceName);
                 if (drift.Link(DriftScope.Pod, podLink, request.InterfaceName, request.Mtu))
@@ -136,7 +122,7 @@ internal sealed class ExclusiveEniDatapath(HostContext host) : IPodDatapath
                         drift.Address(DriftScope.Pod, pod.Netlink, podLink!, ip.Address, ip.PrefixLength);
                         if (ip.Gateway is not null)
                         {
-                            drift.Route(DriftScope.Pod, pod.Netlink.ListRoutes(ip.Address.AddressFamily), DefaultRoute(ip, podLink!.Index), request.InterfaceName);
+                            drift.Route(DriftScope.Pod, pod.Netlink.ListRoutes(ip.Address.AddressFamily), PodVethWiring.GatewayDefaultRoute(ip, podLink!.Index), request.InterfaceName);
                         }
                     }
                 }
@@ -149,14 +135,6 @@ internal sealed class ExclusiveEniDatapath(HostContext host) : IPodDatapath
 
             return drift.Items;
         });
-
-    private static RouteInfo DefaultRoute(PodIPConfig ip, int index) => new()
-    {
-        Family = ip.Address.AddressFamily,
-        Gateway = ip.Gateway,
-        OutputIndex = index,
-        OnLink = true,
-    };
 
     private static LinkInfo? FindEni(RtNetlink nl, PhysicalAddress mac) =>
         nl.FindLinksByMac(mac).FirstOrDefault(l => l.Kind is null || !ChildKinds.Contains(l.Kind));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.NetworkInformation;
 using Terway.NodeAgent.Netlink;
@@ -14,6 +15,30 @@ internal sealed class DriftReport
 
     public void Add(DriftScope scope, DriftKind kind, string subject, string detail) =>
         _items.Add(new DatapathDrift(scope, kind, subject, detail));
+
+    /// <summary>Reports a pod namespace that could not be opened; returns whether it is there.</summary>
+    public bool PodNamespace([NotNullWhen(true)] PodNamespace? pod, PodNetworkRequest request)
+    {
+        if (pod is null)
+        {
+            Add(DriftScope.Pod, DriftKind.NamespaceMissing, request.NetnsPath ?? "(none)", "pod network namespace not found");
+        }
+
+        return pod is not null;
+    }
+
+    /// <summary>Reports a missing ENI, or checks it is up at the pod MTU; returns whether it was found.</summary>
+    public bool Eni([NotNullWhen(true)] LinkInfo? eni, PodNetworkRequest request)
+    {
+        if (eni is null)
+        {
+            Add(DriftScope.Host, DriftKind.EniMissing, request.EniMac is null ? "(no MAC)" : HostContext.Format(request.EniMac), "ENI not found on the node");
+            return false;
+        }
+
+        Link(DriftScope.Host, eni, eni.Name, request.Mtu);
+        return true;
+    }
 
     /// <summary>Reports a missing, down or wrong-MTU link; returns false if it is missing.</summary>
     public bool Link(DriftScope scope, LinkInfo? link, string name, int? mtu)

@@ -95,6 +95,17 @@ internal static class HostPeer
     public static void Teardown(HostContext host, PodNetworkRequest request) =>
         host.Netlink.TryDeleteLink(Conventions.HostVethName(request.PodNamespace, request.PodName, request.InterfaceName));
 
-    public static IEnumerable<PodRoute> ResultRoutes(PodNetworkRequest request, PodIPConfig ip) =>
-        PodRoutes(request, ip, 0).Select(r => new PodRoute(new IPNetwork(r.Destination!, r.DestinationPrefix), r.Gateway));
+    /// <summary>The result of a mode whose eth0 is an ENI (or VLAN of one) at the vSwitch prefix, with veth1 to the host.</summary>
+    public static PodInterfaceResult Result(DatapathMode mode, PodNetworkRequest request, LinkInfo podLink, LinkInfo? hostLink) => new()
+    {
+        Mode = mode,
+        Container = new PodInterface(podLink.Name, podLink.Mac!, podLink.Mtu, request.NetnsPath),
+        Host = hostLink is null ? null : new PodInterface(hostLink.Name, hostLink.Mac!, hostLink.Mtu, null),
+        IPs = request.Addresses.Select(ip => new PodIPResult(ip.Address, ip.PrefixLength, ip.Gateway)).ToList(),
+        Routes = request.Addresses
+            .Select(ip => new PodRoute(PodVethWiring.DefaultNetwork(ip.Address.AddressFamily), ip.Gateway))
+            .Concat(hostLink is null ? [] : request.Addresses.SelectMany(ip => PodRoutes(request, ip, 0))
+                .Select(r => new PodRoute(new IPNetwork(r.Destination!, r.DestinationPrefix), r.Gateway)))
+            .ToList(),
+    };
 }

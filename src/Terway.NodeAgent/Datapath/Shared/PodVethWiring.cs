@@ -36,6 +36,15 @@ internal static class PodVethWiring
         OnLink = family == AddressFamily.InterNetwork,
     };
 
+    /// <summary>The pod's default route via its vSwitch gateway (modes where eth0 sits on the VPC).</summary>
+    public static RouteInfo GatewayDefaultRoute(PodIPConfig ip, int podIndex) => new()
+    {
+        Family = ip.Address.AddressFamily,
+        Gateway = ip.Gateway,
+        OutputIndex = podIndex,
+        OnLink = true,
+    };
+
     public static RouteInfo HostRoute(IPAddress podAddress, int hostIndex) => new()
     {
         Destination = podAddress,

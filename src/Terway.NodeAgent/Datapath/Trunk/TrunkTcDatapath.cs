@@ -99,20 +99,15 @@ internal sealed class TrunkTcDatapath(HostContext host) : IPodDatapath
         {
             var drift = new DriftReport();
             using var pod = await PodNamespace.TryOpenAsync(request.NetnsPath);
-            if (pod is null)
-            {
-                drift.Add(DriftScope.Pod, DriftKind.NamespaceMissing, request.NetnsPath ?? "(none)", "pod network namespace not found");
-            }
+            drift.PodNamespace(pod, request);
 
             PodVethWiring.Check(host, pod, request, drift);
             var trunk = request.EniMac is null ? null : host.TryFindEni(request.EniMac);
-            if (trunk is null)
+            if (!drift.Eni(trunk, request))
             {
-                drift.Add(DriftScope.Host, DriftKind.EniMissing, request.EniMac is null ? "(no MAC)" : HostContext.Format(request.EniMac), "trunk ENI not found");
                 return drift.Items;
             }
 
-            drift.Link(DriftScope.Host, trunk, trunk.Name, request.Mtu);
             // The table's default route is shared by the trunk's pods; any member gateway will do,
             // since every VPC gateway answers with the same MAC and the VLAN tag picks the member.
             PolicyRouting.Check(host, request, trunk, Conventions.RouteTable(trunk.Index), drift, checkTableGateway: false);

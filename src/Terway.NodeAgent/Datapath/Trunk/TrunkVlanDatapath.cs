@@ -60,21 +60,11 @@ internal sealed class TrunkVlanDatapath(HostContext host) : IPodDatapath
             {
                 pod.Netlink.AddAddress(podLink.Index, ip.Address, ip.PrefixLength, flags: ip.Address.AddressFamily == AddressFamily.InterNetworkV6 ? Ifa.F_NODAD : 0);
                 pod.Netlink.ReplacePermanentNeighbour(podLink.Index, ip.Gateway!, Conventions.VpcGatewayMac);
-                pod.Netlink.ReplaceRoute(DefaultRoute(ip, podLink.Index));
+                pod.Netlink.ReplaceRoute(PodVethWiring.GatewayDefaultRoute(ip, podLink.Index));
             }
 
             var hostLink = HostPeer.Wanted(request) ? HostPeer.Setup(host, pod, request) : null;
-            return new PodInterfaceResult
-            {
-                Mode = Mode,
-                Container = new PodInterface(podLink.Name, podLink.Mac!, podLink.Mtu, request.NetnsPath),
-                Host = hostLink is null ? null : new PodInterface(hostLink.Name, hostLink.Mac!, hostLink.Mtu, null),
-                IPs = request.Addresses.Select(ip => new PodIPResult(ip.Address, ip.PrefixLength, ip.Gateway)).ToList(),
-                Routes = request.Addresses
-                    .Select(ip => new PodRoute(PodVethWiring.DefaultNetwork(ip.Address.AddressFamily), ip.Gateway))
-                    .Concat(HostPeer.Wanted(request) ? request.Addresses.SelectMany(ip => HostPeer.ResultRoutes(request, ip)) : [])
-                    .ToList(),
-            };
+            return HostPeer.Result(Mode, request, podLink, hostLink);
         });
 
     public Task TeardownAsync(PodNetworkRequest request, CancellationToken cancellationToken = default) =>
@@ -96,21 +86,10 @@ internal sealed class TrunkVlanDatapath(HostContext host) : IPodDatapath
         {
             var drift = new DriftReport();
             var trunk = request.EniMac is null ? null : host.TryFindEni(request.EniMac);
-            if (trunk is null)
-            {
-                drift.Add(DriftScope.Host, DriftKind.EniMissing, request.EniMac is null ? "(no MAC)" : HostContext.Format(request.EniMac), "trunk ENI not found");
-            }
-            else
-            {
-                drift.Link(DriftScope.Host, trunk, trunk.Name, request.Mtu);
-            }
+            drift.Eni(trunk, request);
 
             using var pod = await PodNamespace.TryOpenAsync(request.NetnsPath);
-            if (pod is null)
-            {
-                drift.Add(DriftScope.Pod, DriftKind.NamespaceMissing, request.NetnsPath ?? "(none)", "pod network namespace not found");
-            }
-            else
+            if (drift.PodNamespace(pod, request))
             {
                 var podLink = pod.Netlink.GetLink(request.InterfaceName);
                 if (drift.Link(DriftScope.Pod, podLink, request.InterfaceName, request.Mtu))
@@ -124,7 +103,7 @@ internal sealed class TrunkVlanDatapath(HostContext host) : IPodDatapath
                     {
                         drift.Address(DriftScope.Pod, pod.Netlink, podLink, ip.Address, ip.PrefixLength);
                         drift.Neighbour(DriftScope.Pod, pod.Netlink, podLink, ip.Gateway!, Conventions.VpcGatewayMac);
-                        drift.Route(DriftScope.Pod, pod.Netlink.ListRoutes(ip.Address.AddressFamily), DefaultRoute(ip, podLink.Index), request.InterfaceName);
+                        drift.Route(DriftScope.Pod, pod.Netlink.ListRoutes(ip.Address.AddressFamily), PodVethWiring.GatewayDefaultRoute(ip, podLink.Index), request.InterfaceName);
                     }
                 }
             }
@@ -139,12 +118,4 @@ internal sealed class TrunkVlanDatapath(HostContext host) : IPodDatapath
 
     private static bool IsOurs(LinkInfo link, LinkInfo trunk, ushort vlanId) =>
         link.Kind == "vlan" && link.VlanId == vlanId && link.ParentIndex == trunk.Index;
-
-    private static RouteInfo DefaultRoute(PodIPConfig ip, int index) => new()
-    {
-        Family = ip.Address.AddressFamily,
-        Gateway = ip.Gateway,
-        OutputIndex = index,
-        OnLink = true,
-    };
 }

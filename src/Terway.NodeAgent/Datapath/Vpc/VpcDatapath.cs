@@ -38,10 +38,7 @@ internal sealed class VpcDatapath(HostContext host) : IPodDatapath
         {
             var drift = new DriftReport();
             using var pod = await PodNamespace.TryOpenAsync(request.NetnsPath);
-            if (pod is null)
-            {
-                drift.Add(DriftScope.Pod, DriftKind.NamespaceMissing, request.NetnsPath ?? "(none)", "pod network namespace not found");
-            }
+            drift.PodNamespace(pod, request);
 
             PodVethWiring.Check(host, pod, request, drift);
             return drift.Items;
