@@ -1,0 +1,29 @@
+namespace Terway.Crds.Names;
+
+/// <summary>
+/// Tags and descriptions on ENIs this system creates. GC only ever touches ENIs carrying the
+/// cluster tag and a creator tag of ours.
+/// </summary>
+public static class EniTags
+{
+    /// <summary>Tag key whose value is the cluster ID.</summary>
+    public const string ClusterIdKey = "ack.aliyun.com";
+
+    /// <summary>Tag key naming the creator.</summary>
+    public const string CreatorKey = "creator";
+
+    /// <summary>Creator value on per-pod ENIs (PodENI: member and exclusive ENIs).</summary>
+    public const string CreatorController = "terway-controller";
+
+    /// <summary>Creator value on shared-ENI pool ENIs.</summary>
+    public const string CreatorPool = "terway";
+
+    /// <summary>Creator value of eRDMA controller ENIs, blocked from pod use by default.</summary>
+    public const string CreatorErdmaController = "alibabacloud-erdma-controller";
+
+    /// <summary>Tag key that, with value "true", blocks an ENI from pod use.</summary>
+    public const string ExcludedKey = "terway.alibabacloud.com/excluded";
+
+    /// <summary>Description given to every ENI this system creates.</summary>
+    public const string Description = "interface create by terway";
+}

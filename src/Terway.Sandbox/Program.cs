@@ -1,0 +1,38 @@
+using Terway.Sandbox.Cloud;
+
+namespace Terway.Sandbox;
+
+/// <summary>Entry point: dispatches the sandbox's subcommands.</summary>
+internal static class Program
+{
+    private const string Usage = """
+        Usage: Terway.Sandbox <command> [options]
+
+        Commands:
+          cloud   Serve a simulated Alibaba Cloud region (ECS + VPC OpenAPI) on loopback.
+                  --listen HOST:PORT   address to bind (default 127.0.0.1:0 = any free port)
+                  --config FILE        region definition (JSON); default: cn-hangzhou sandbox region
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        return args[0] switch
+        {
+            "cloud" => await CloudCommand.RunAsync(args[1..]),
+            _ => Unknown(args[0]),
+        };
+    }
+
+    private static int Unknown(string command)
+    {
+        Console.Error.WriteLine($"Unknown command '{command}'.");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+}
