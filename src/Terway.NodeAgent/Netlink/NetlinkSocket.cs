@@ -79,15 +79,15 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     }
 
     /// <summary>Sends the request in <see cref="Writer"/> with NLM_F_ACK and waits for the kernel's ack.</summary>
-    /// <param name="what">Describes the request for errors, e.g. "veth cali1234".</param>
-    public void Execute(string what)
+    /// <param name="what">Describes the request for errors, e.g. "veth cali1234"; formatted only if it fails.</param>
+    public void Execute(object what)
     {
         var sequence = SendWriter(ackRequested: true);
         ReceiveUntilAck<int>(sequence, what, null, null);
     }
 
     /// <summary>Sends a get request (with NLM_F_ACK) and collects the replies.</summary>
-    public void Query<T>(string what, NetlinkParser<T> parser, List<T> into)
+    public void Query<T>(object what, NetlinkParser<T> parser, List<T> into)
     {
         var sequence = SendWriter(ackRequested: true);
         ReceiveUntilAck(sequence, what, parser, into);
@@ -177,7 +177,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
         }
     }
 
-    private void ReceiveUntilAck<T>(uint sequence, string what, NetlinkParser<T>? parser, List<T>? into)
+    private void ReceiveUntilAck<T>(uint sequence, object what, NetlinkParser<T>? parser, List<T>? into)
     {
         while (true)
         {
@@ -271,7 +271,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
         }
     }
 
-    private NetlinkException Failure(string what, int errno, in NetlinkMessage message)
+    private NetlinkException Failure(object what, int errno, in NetlinkMessage message)
     {
         var operation = $"{Rtm.Name(Writer.MessageType)} {what}".TrimEnd();
         return new NetlinkException(operation, errno, ExtendedAckMessage(message));

@@ -113,7 +113,7 @@ internal sealed partial class RtNetlink
         lock (Socket.Sync)
         {
             BuildRoute(Socket.Writer, type, flags, route);
-            Socket.Execute(route.ToString());
+            Socket.Execute(route);
         }
     }
 

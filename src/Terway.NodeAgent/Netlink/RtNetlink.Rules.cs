@@ -14,7 +14,7 @@ internal sealed partial class RtNetlink
             lock (Socket.Sync)
             {
                 BuildRule(Socket.Writer, Rtm.NEWRULE, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, rule);
-                Socket.Execute(rule.ToString());
+                Socket.Execute(rule);
             }
 
             return true;
@@ -33,7 +33,7 @@ internal sealed partial class RtNetlink
             lock (Socket.Sync)
             {
                 BuildRule(Socket.Writer, Rtm.DELRULE, 0, rule);
-                Socket.Execute(rule.ToString());
+                Socket.Execute(rule);
             }
 
             return true;
