@@ -1,0 +1,3 @@
+using Terway.Operator.Hosting;
+
+return await OperatorProgram.RunAsync(args);
