@@ -97,14 +97,21 @@ internal sealed class EniService(IEcsClient ecs, string clusterId, string vpcId)
         return instance is null ? null : new InstanceNetwork(instance.VSwitchId, instance.SecurityGroupIds);
     }
 
-    public async Task<IReadOnlyList<CloudEni>> ListOwnedAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CloudEni>> ListOwnedAsync(CancellationToken cancellationToken) => ListTaggedAsync(null, cancellationToken);
+
+    public Task<IReadOnlyList<CloudEni>> ListByOwnerAsync(string ownerKey, string owner, CancellationToken cancellationToken) =>
+        ListTaggedAsync(new CloudTag(ownerKey, owner), cancellationToken);
+
+    private async Task<IReadOnlyList<CloudEni>> ListTaggedAsync(CloudTag? extra, CancellationToken cancellationToken)
     {
         var list = new List<CloudEni>();
-        var request = new DescribeNetworkInterfacesRequest
+        List<CloudTag> tags = [new CloudTag(EniTags.ClusterIdKey, clusterId), new CloudTag(EniTags.CreatorKey, EniTags.CreatorController)];
+        if (extra is { } tag)
         {
-            VpcId = vpcId,
-            Tags = [new CloudTag(EniTags.ClusterIdKey, clusterId), new CloudTag(EniTags.CreatorKey, EniTags.CreatorController)],
-        };
+            tags.Add(tag);
+        }
+
+        var request = new DescribeNetworkInterfacesRequest { VpcId = vpcId, Tags = tags };
         await foreach (var n in ecs.ListNetworkInterfacesAsync(request, cancellationToken))
         {
             list.Add(CloudEni.From(n));

@@ -27,6 +27,9 @@ internal interface IEniService
     /// <summary>An instance's primary vSwitch and security groups (DescribeInstances); null when the instance does not exist.</summary>
     Task<InstanceNetwork?> GetInstanceNetworkAsync(string instanceId, CancellationToken cancellationToken);
 
+    /// <summary>The operator's ENIs whose owner tag <paramref name="ownerKey"/> is <paramref name="owner"/>.</summary>
+    Task<IReadOnlyList<CloudEni>> ListByOwnerAsync(string ownerKey, string owner, CancellationToken cancellationToken);
+
     /// <summary>Every ENI in the cluster's VPC tagged as the operator's (<c>ack.aliyun.com=&lt;cluster&gt;</c>, <c>creator=terway-controller</c>).</summary>
     Task<IReadOnlyList<CloudEni>> ListOwnedAsync(CancellationToken cancellationToken);
 }

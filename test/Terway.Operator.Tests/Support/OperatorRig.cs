@@ -367,6 +367,25 @@ internal sealed class OperatorRig : IAsyncDisposable
         }
 
         OperatorToken = Api.IssueServiceAccountToken(InstallNames.Namespace, InstallNames.Operator);
+
+        // The emulator applies RBAC writes to its authorizer asynchronously: wait until the operator's
+        // ServiceAccount can list what it watches, so informers do not start with a 403 and a backoff.
+        var asOperator = new Kubernetes(Api.CreateClientConfiguration(OperatorToken));
+        _clients.Add(asOperator);
+        var client = new KubeApiClient(asOperator, TimeSpan.FromSeconds(10));
+        await EventuallyAsync(async () =>
+        {
+            try
+            {
+                await client.ListPageAsync<V1Pod>(ListOptions.All, 1, null);
+                await client.ListPageAsync<V1Beta1PodNetworking>(ListOptions.All, 1, null);
+                return true;
+            }
+            catch (KubeApiException ex) when ((int)ex.StatusCode == 403)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(10), "the operator's RBAC to take effect");
     }
 
     public static string RepoRoot()

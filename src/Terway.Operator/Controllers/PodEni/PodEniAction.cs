@@ -30,6 +30,9 @@ internal sealed record CreatePodEni(PodNetworkResolution.Planned Plan) : PodEniA
 /// <summary>Create the ENI of allocation <paramref name="Index"/> (replacing a vanished ENI when <paramref name="Replaces"/> is set).</summary>
 internal sealed record CreateEni(int Index, string? Replaces) : PodEniAction;
 
+/// <summary>Look for ENIs tagged as this PodENI's that it never recorded, then decide again.</summary>
+internal sealed record FindStrays : PodEniAction;
+
 /// <summary>Describe the PodENI's ENIs, then decide again.</summary>
 internal sealed record ReadCloud : PodEniAction;
 

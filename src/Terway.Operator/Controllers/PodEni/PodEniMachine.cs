@@ -52,6 +52,12 @@ internal sealed record PodEniInput
     /// <summary>Cloud facts for the PodENI's ENIs (absent key = the ENI does not exist); null = not read.</summary>
     public IReadOnlyDictionary<string, CloudEni>? Cloud { get; init; }
 
+    /// <summary>
+    /// ENIs tagged as created for this PodENI that it has not recorded (a crash between create and record);
+    /// null = not looked up. Looked up only when a PodENI that lacks an ENI ID is released.
+    /// </summary>
+    public IReadOnlyList<CloudEni>? Strays { get; init; }
+
     /// <summary>How many consecutive waits each ENI has had in its current transitional state.</summary>
     public IReadOnlyDictionary<string, int> Polls { get; init; } = new Dictionary<string, int>();
 
@@ -376,23 +382,40 @@ internal static class PodEniMachine
     }
 
     // The first step that releases an ENI (detach, and delete when asked), or null when all are released.
+    // Deleting a PodENI that never recorded an ENI first looks for ENIs created for it but not recorded.
     private static PodEniAction? Release(PodEniInput input, bool delete)
     {
         var allocations = input.PodEni!.Spec.Allocations ?? [];
+        if (delete && input.Strays is null && allocations.Any(a => string.IsNullOrEmpty(a.Eni?.Id)))
+        {
+            return new FindStrays();
+        }
+
         var ids = allocations.Select((a, i) => (Id: a.Eni?.Id, Index: i)).Where(x => !string.IsNullOrEmpty(x.Id)).ToList();
+        var recorded = ids.Select(x => x.Id!).ToHashSet(StringComparer.Ordinal);
+        var cloud = new Dictionary<string, CloudEni>(StringComparer.Ordinal);
+        foreach (var stray in input.Strays ?? [])
+        {
+            if (!recorded.Contains(stray.Id))
+            {
+                ids.Add((stray.Id, -1));
+                cloud[stray.Id] = stray;
+            }
+        }
+
         if (ids.Count == 0)
         {
             return null;
         }
 
-        if (input.Cloud is null)
+        if (input.Cloud is null && ids.Any(x => recorded.Contains(x.Id!)))
         {
             return new ReadCloud();
         }
 
         foreach (var (id, index) in ids)
         {
-            if (!input.Cloud.TryGetValue(id!, out var eni))
+            if (!(input.Cloud?.TryGetValue(id!, out var eni) == true || cloud.TryGetValue(id!, out eni)))
             {
                 continue;
             }

@@ -136,12 +136,9 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
         }
 
         var polls = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (state.Cloud is not null)
+        foreach (var eni in (state.Cloud?.Values ?? []).Concat(state.Strays ?? []))
         {
-            foreach (var (id, eni) in state.Cloud)
-            {
-                polls[id] = ctx.Polls.PollsIn(id, eni.Status);
-            }
+            polls[eni.Id] = ctx.Polls.PollsIn(eni.Id, eni.Status);
         }
 
         return new PodEniInput
@@ -151,6 +148,7 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
             Node = node,
             Resolution = resolution,
             Cloud = state.Cloud,
+            Strays = state.Strays,
             Polls = polls,
             Now = ctx.UtcNow,
             LastSeenRefresh = ctx.Options.PodLastSeenRefreshPeriod,
@@ -173,6 +171,10 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
 
             case CreateEni create:
                 return await CreateEniAsync(key, state, input, create, ct);
+
+            case FindStrays:
+                state.Strays = await ctx.Enis.ListByOwnerAsync(EniTags.OwnerPodEniKey, key.ToString(), ct);
+                return null;
 
             case ReadCloud:
                 state.Cloud = await ctx.Enis.DescribeAsync(EniIds(state.PodEni!), ct);
@@ -734,5 +736,7 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
         public V1Beta1PodEni? PodEni { get; set; }
 
         public IReadOnlyDictionary<string, CloudEni>? Cloud { get; set; }
+
+        public IReadOnlyList<CloudEni>? Strays { get; set; }
     }
 }
