@@ -28,6 +28,9 @@ internal interface IVSwitchPool
     /// </summary>
     Task<VSwitchInfo?> SelectAsync(IReadOnlyList<string> candidates, string zone, string? policy, IReadOnlySet<string>? exclude, CancellationToken cancellationToken);
 
+    /// <summary>The candidates that exist and are in <paramref name="zone"/>, in the given order, blocked or not.</summary>
+    Task<IReadOnlyList<VSwitchInfo>> InZoneAsync(IReadOnlyList<string> candidates, string zone, CancellationToken cancellationToken);
+
     /// <summary>Skips <paramref name="id"/> until the cache TTL passes (no free addresses).</summary>
     void Block(string id);
 
@@ -98,22 +101,23 @@ internal sealed class VSwitchPool(IVpcClient vpc, TimeSpan ttl, TimeProvider tim
         return info;
     }
 
-    public async Task<VSwitchInfo?> SelectAsync(IReadOnlyList<string> candidates, string zone, string? policy, IReadOnlySet<string>? exclude, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<VSwitchInfo>> InZoneAsync(IReadOnlyList<string> candidates, string zone, CancellationToken cancellationToken)
     {
         var inZone = new List<VSwitchInfo>();
         foreach (var id in candidates.Distinct(StringComparer.Ordinal))
         {
-            if (exclude?.Contains(id) == true)
-            {
-                continue;
-            }
-
             if (await GetAsync(id, cancellationToken) is { } info && info.ZoneId == zone)
             {
                 inZone.Add(info);
             }
         }
 
+        return inZone;
+    }
+
+    public async Task<VSwitchInfo?> SelectAsync(IReadOnlyList<string> candidates, string zone, string? policy, IReadOnlySet<string>? exclude, CancellationToken cancellationToken)
+    {
+        var inZone = (await InZoneAsync(candidates, zone, cancellationToken)).Where(v => exclude?.Contains(v.Id) != true).ToList();
         lock (_lock)
         {
             return VSwitchSelection.Choose(inZone, policy, IsBlockedLocked, _random);

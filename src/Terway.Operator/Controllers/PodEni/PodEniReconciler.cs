@@ -321,12 +321,17 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
             var vsw = await SelectVSwitchAsync(a, node.Zone!, exclude: null, ct);
             if (vsw is null)
             {
-                var inZone = a.VSwitchOptions.Where(id => a.KnownZones.TryGetValue(id, out var z) ? z == node.Zone : true).ToList();
-                var message = inZone.Count == 0 || a.KnownZones.Count > 0 && !a.KnownZones.Values.Contains(node.Zone)
-                    ? $"none of the vSwitches {string.Join(", ", a.VSwitchOptions)} of {plan.NetworkingName ?? "the pod's network"} is in zone {node.Zone} of node {node.Name}"
-                    : $"no vSwitch of {plan.NetworkingName ?? "the pod's network"} in zone {node.Zone} has free addresses";
-                Publish(pod, null, EventTypes.Warning, EventReasons.CreateEniFailed, "Create", message);
-                return ReconcileResult.Requeue;
+                var inZone = (await ctx.VSwitches.InZoneAsync(ZoneCandidates(a, node.Zone!), node.Zone!, ct)).Where(v => v.VpcId is null || v.VpcId == ctx.Options.VpcId).ToList();
+                if (inZone.Count == 0)
+                {
+                    Publish(pod, null, EventTypes.Warning, EventReasons.CreateEniFailed, "Create",
+                        $"none of the vSwitches {string.Join(", ", a.VSwitchOptions)} of {plan.NetworkingName ?? "the pod's network"} is in zone {node.Zone} of node {node.Name}");
+                    return ReconcileResult.Requeue;
+                }
+
+                // Every vSwitch of the zone is out of addresses: record the PodENI anyway, so its conditions
+                // say so (QuotaExceeded); the ENI is created once a vSwitch has room again.
+                vsw = inZone[0];
             }
 
             allocations.Add(new Allocation
@@ -376,11 +381,13 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
         return null;
     }
 
+    // Zones a PodNetworking already resolved save a DescribeVSwitches per candidate in another zone.
+    private static List<string> ZoneCandidates(AllocationPlan plan, string zone) =>
+        [.. plan.VSwitchOptions.Where(id => !plan.KnownZones.TryGetValue(id, out var z) || z == zone)];
+
     private async Task<Cloud.VSwitchInfo?> SelectVSwitchAsync(AllocationPlan plan, string zone, IReadOnlySet<string>? exclude, CancellationToken ct)
     {
-        // Zones a PodNetworking already resolved save a DescribeVSwitches per candidate in another zone.
-        var candidates = plan.VSwitchOptions.Where(id => !plan.KnownZones.TryGetValue(id, out var z) || z == zone).ToList();
-        var chosen = await ctx.VSwitches.SelectAsync(candidates, zone, plan.SelectionPolicy, exclude, ct);
+        var chosen = await ctx.VSwitches.SelectAsync(ZoneCandidates(plan, zone), zone, plan.SelectionPolicy, exclude, ct);
         return chosen is not null && chosen.VpcId is { } vpc && vpc != ctx.Options.VpcId ? null : chosen;
     }
 
@@ -408,6 +415,12 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
             Ipv6 = ctx.Options.IpStack == "dual",
             ResourceGroupId = eni.ResourceGroupId,
         };
+
+        if (ctx.VSwitches.IsBlocked(eni.VSwitchId!))
+        {
+            // Known to be out of addresses: move on without asking the cloud again.
+            return await MoveToAnotherVSwitchAsync(key, state, input, create.Index, cause: null, ct);
+        }
 
         CloudEni created;
         try
@@ -446,7 +459,7 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
         return null;
     }
 
-    private async Task<ReconcileResult?> MoveToAnotherVSwitchAsync(ObjectKey key, StepState state, PodEniInput input, int index, CloudApiException cause, CancellationToken ct)
+    private async Task<ReconcileResult?> MoveToAnotherVSwitchAsync(ObjectKey key, StepState state, PodEniInput input, int index, CloudApiException? cause, CancellationToken ct)
     {
         var pe = state.PodEni!;
         var current = pe.Spec.Allocations![index].Eni!;
@@ -465,7 +478,7 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
         var next = plan is null ? null : await SelectVSwitchAsync(plan, current.Zone ?? pe.Spec.Zone!, new HashSet<string>(StringComparer.Ordinal) { current.VSwitchId! }, ct);
         if (next is null)
         {
-            var message = $"no vSwitch in zone {current.Zone ?? pe.Spec.Zone} has free addresses ({CloudFailures.Describe(cause)})";
+            var message = $"no vSwitch in zone {current.Zone ?? pe.Spec.Zone} has free addresses ({(cause is null ? $"{current.VSwitchId} ran out recently" : CloudFailures.Describe(cause))})";
             await UpdateStatusAsync(key, state, p =>
             {
                 var s = p.Status ??= new PodEniStatus();
