@@ -150,7 +150,7 @@ internal sealed class PodNetworkingValidator
         string.IsNullOrEmpty(allocation?.Type) ? IPAllocTypes.Elastic : allocation.Type;
 
     private static bool SameJson<T>(T? a, T? b) =>
-        KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b);
+        (a is null && b is null) || (a is not null && b is not null && KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b));
 
     private static string Format(ValidationError e) => $"{e.Field}: {e.Message}";
 }
