@@ -108,7 +108,7 @@ internal static class CertificatePlanner
                 var (cert, key) = CertificateIssuer.IssueServing(newCa, names, now, policy.ServingValidity);
 
                 // Replicas still serving a certificate from the old CA stay trusted until they reload.
-                return new CertificateBundle(caPem + CertificateIssuer.JoinPem(stillValid), caKey, cert, key);
+                return new CertificateBundle(caPem + "\n" + CertificateIssuer.JoinPem(stillValid), caKey, cert, key);
             }
 
             default:
@@ -121,7 +121,7 @@ internal static class CertificatePlanner
         var (caPem, caKey) = CertificateIssuer.CreateCa(caCommonName, now, policy.CaValidity);
         using var ca = X509Certificate2.CreateFromPem(caPem, caKey);
         var (cert, key) = CertificateIssuer.IssueServing(ca, names, now, policy.ServingValidity);
-        return new CertificateBundle(caPem, caKey, cert, key);
+        return new CertificateBundle(caPem + "\n", caKey, cert, key);
     }
 
     private static bool IsCa(X509Certificate2 cert) =>
