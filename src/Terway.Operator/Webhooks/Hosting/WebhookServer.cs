@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Terway.Crds.Names;
@@ -130,6 +131,10 @@ public sealed partial class WebhookServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
+
+        // The operator's host owns the process lifetime: this inner server neither listens for signals nor logs
+        // "Application started".
+        builder.Services.AddSingleton<IHostLifetime, OwnedLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -271,6 +276,13 @@ public sealed partial class WebhookServer : IAsyncDisposable
         return text == "localhost"
             ? IPAddress.Loopback
             : throw new ArgumentException($"webhook bind address '{text}' is not an IP address", nameof(text));
+    }
+
+    private sealed class OwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Admission webhooks listening on {Address}")]
