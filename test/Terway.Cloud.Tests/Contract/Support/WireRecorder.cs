@@ -12,6 +12,10 @@ internal sealed class WireRecorder(HttpMessageHandler inner) : DelegatingHandler
 {
     private readonly Lock _lock = new();
     private readonly List<WireExchange> _exchanges = [];
+    private int _inFlight;
+
+    /// <summary>Requests sent whose answer (or failure) has not come back yet.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     public IReadOnlyList<WireExchange> Exchanges
     {
@@ -33,6 +37,7 @@ internal sealed class WireRecorder(HttpMessageHandler inner) : DelegatingHandler
         var nonce = Header(request, "x-acs-signature-nonce") ?? query["SignatureNonce"] ?? "?";
         var token = query["ClientToken"];
         var sent = DateTimeOffset.UtcNow;
+        Interlocked.Increment(ref _inFlight);
         try
         {
             var response = await base.SendAsync(request, cancellationToken);
@@ -45,6 +50,10 @@ internal sealed class WireRecorder(HttpMessageHandler inner) : DelegatingHandler
             // No answer (attempt timeout or dropped connection): recorded with status 0, then passed on.
             Add(new WireExchange(action, nonce, token, sent, DateTimeOffset.UtcNow, 0, null, null));
             throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
         }
     }
 
