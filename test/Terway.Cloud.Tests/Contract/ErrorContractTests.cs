@@ -59,6 +59,8 @@ public sealed class ErrorContractTests(SignatureAlgorithm algorithm)
         var ex = caught!;
         Assert.Multiple(() =>
         {
+            Assert.That(ex.HostId, Does.EndWith(".aliyuncs.com"), "HostId of the error body");
+            Assert.That(ex.Recommend, Does.Contain("q=" + Uri.EscapeDataString(code)), "Recommend of the error body");
             Assert.That(ex.Api, Is.EqualTo(action));
             Assert.That(ex.Code, Is.EqualTo(code));
             Assert.That(ex.HttpStatus, Is.EqualTo(status));
@@ -255,6 +257,24 @@ public sealed class ErrorContractTests(SignatureAlgorithm algorithm)
         Assert.That(mismatch.Message, Does.Not.Contain("not-the-secret-9f8e7d"));
         Assert.That(notFound.Message, Does.Not.Contain("whatever-secret-1a2b3c"));
         Assert.That(_rig.CreatedEnis(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Auth_StsCredential_AcceptedWithItsTokenAndRefusedWithAWrongOrMissingOne()
+    {
+        _rig.Simulator.AddAccessKey(new AccessKeyDefinition { AccessKeyId = "STS.contract0001", AccessKeySecret = "sts-secret-5e6f", SecurityToken = "sts-token-good", Expiration = DateTimeOffset.UtcNow.AddHours(1) });
+        var (good, _) = _rig.NewClient(credentials: CloudCredentialProviders.Static("STS.contract0001", "sts-secret-5e6f", "sts-token-good"));
+        var (wrongToken, wrongWire) = _rig.NewClient(credentials: CloudCredentialProviders.Static("STS.contract0001", "sts-secret-5e6f", "sts-token-stale"));
+        var (noToken, noTokenWire) = _rig.NewClient(credentials: CloudCredentialProviders.Static("STS.contract0001", "sts-secret-5e6f"));
+
+        var eni = await good.Ecs.CreateNetworkInterfaceAsync(new() { VSwitchId = Region.VSwitchH, SecurityGroupIds = [Region.SgPods] });
+        Assert.That(_rig.Simulator.Snapshot().Calls.Last(c => c.Action == "CreateNetworkInterface").AccessKeyId, Is.EqualTo("STS.contract0001"));
+
+        // A rejected STS token is refreshed once (the static provider hands out the same one), then the error surfaces.
+        var mismatch = await Rejected("DescribeNetworkInterfaces", () => wrongToken.Ecs.DescribeNetworkInterfacesAsync(new()), "InvalidSecurityToken.MismatchWithAccessKey", 400, CloudErrorKind.Auth, attempts: 2, wire: wrongWire);
+        Assert.That(mismatch.Message, Does.Not.Contain("sts-token-stale").And.Not.Contain("sts-secret-5e6f"));
+        await Rejected("DescribeNetworkInterfaces", () => noToken.Ecs.DescribeNetworkInterfacesAsync(new()), "MissingSecurityToken", 400, CloudErrorKind.Auth, wire: noTokenWire);
+        Assert.That(_rig.CreatedEnis().Select(e => e.NetworkInterfaceId), Is.EqualTo(new[] { eni.NetworkInterfaceId }));
     }
 
     [TestCase(20)]

@@ -128,6 +128,25 @@ public sealed class RetryContractTests(SignatureAlgorithm algorithm)
     }
 
     [Test]
+    public async Task Network_ConnectionDroppedWithoutAnswer_RetriedAndThenTypedNetworkErrorBeyondTheBudget()
+    {
+        // A hold shorter than the attempt timeout, without effect: the simulator drops the connection unanswered.
+        _rig = await ContractRig.StartAsync(algorithm, client: o => o.Retry.MaxRetries = 1);
+        _rig.Simulator.InjectTimeout("DeleteNetworkInterface", TimeSpan.FromMilliseconds(20), count: 1, afterApply: false);
+        var eni = await _rig.Ecs.CreateNetworkInterfaceAsync(CreateRequest("dropped connection"));
+
+        await _rig.Ecs.DeleteNetworkInterfaceAsync(eni.NetworkInterfaceId);
+
+        Assert.That(_rig.Wire.Of("DeleteNetworkInterface").Select(e => e.Status), Is.EqualTo(new[] { 0, 200 }));
+        Assert.That(_rig.CreatedEnis(), Is.Empty, "deleted by the retry (instant transitions)");
+
+        _rig.Simulator.InjectTimeout("DescribeVSwitches", TimeSpan.FromMilliseconds(20), count: 2, afterApply: false);
+        var ex = await Assert.ThrowsAsync<CloudApiException>(() => _rig.Vpc.DescribeVSwitchesAsync(new()));
+        Assert.That((ex.Code, ex.Kind, ex.HttpStatus, ex.IsRetryable), Is.EqualTo((ClientErrorCodes.Network, CloudErrorKind.Network, 0, true)));
+        Assert.That(_rig.Wire.Of("DescribeVSwitches").Select(e => e.Status), Is.EqualTo(new[] { 0, 0 }));
+    }
+
+    [Test]
     public async Task Timeout_EveryAttemptHeld_TypedTimeoutError()
     {
         _rig = await ContractRig.StartAsync(algorithm, client: o =>
