@@ -110,7 +110,7 @@ public sealed class RetryContractTests(SignatureAlgorithm algorithm)
     [TestCase(false)]
     public async Task Timeout_HeldPastTheAttemptTimeout_RetriedWithFreshNonceSameTokenAndOneEni(bool appliedBeforeTheHold)
     {
-        _rig = await ContractRig.StartAsync(algorithm, client: o => o.AttemptTimeout = TimeSpan.FromMilliseconds(300));
+        _rig = await ContractRig.StartAsync(algorithm, client: o => o.AttemptTimeout = TimeSpan.FromSeconds(1));
         _rig.Simulator.InjectTimeout("CreateNetworkInterface", TimeSpan.FromSeconds(30), count: 1, afterApply: appliedBeforeTheHold);
         var request = CreateRequest("create held by the cloud");
 
