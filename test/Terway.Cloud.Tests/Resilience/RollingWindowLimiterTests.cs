@@ -51,7 +51,7 @@ public sealed class RollingWindowLimiterTests
     }
 
     [Test]
-    public async Task Acquire_Cancelled_ReleasesItsReservation()
+    public async Task Acquire_CancelledWaiter_ThrowsAndKeepsItsSlotSoLaterReservationsStayValid()
     {
         var time = new FakeTimeProvider(Start);
         using var limiter = new RollingWindowLimiter(1, time);
@@ -59,13 +59,33 @@ public sealed class RollingWindowLimiterTests
         using var cts = new CancellationTokenSource();
 
         var cancelled = limiter.AcquireAsync(1, cts.Token).AsTask();
+        var behind = limiter.AcquireAsync(1).AsTask();
         await cts.CancelAsync();
         Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
 
-        var next = limiter.AcquireAsync(1).AsTask();
         time.Advance(TimeSpan.FromMinutes(1));
-        using var lease = await next;
-        Assert.That(lease.IsAcquired, Is.True, "the cancelled reservation does not push the next caller a further minute out");
+        Assert.That(limiter.AttemptAcquire(1).IsAcquired, Is.False, "the cancelled caller's minute is not handed to a newcomer");
+        time.Advance(TimeSpan.FromMinutes(1));
+        using var lease = await behind;
+        Assert.That(lease.IsAcquired, Is.True, "the waiter behind it gets its reserved slot");
+    }
+
+    [Test]
+    public void Acquire_HugeLimitAndManyCalls_MemoryStaysBoundedByMillisecondRuns()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var limiter = new RollingWindowLimiter(100_000_000, time);
+
+        for (var i = 0; i < 200_000; i++)
+        {
+            Assert.That(limiter.AttemptAcquire(1).IsAcquired, Is.True);
+            time.Advance(TimeSpan.FromTicks(1_000)); // 0.1 ms apart: ten grants share a millisecond
+        }
+
+        Assert.That(limiter.RunCount, Is.InRange(19_999, 20_001), "20 s of grants in 1 ms runs");
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.That(limiter.AttemptAcquire(1).IsAcquired, Is.True);
+        Assert.That(limiter.RunCount, Is.EqualTo(1), "a minute later only the new grant is remembered");
     }
 
     /// <summary>
