@@ -1,4 +1,5 @@
 using Terway.Sandbox.Cloud;
+using Terway.Sandbox.KubeApi;
 
 namespace Terway.Sandbox;
 
@@ -9,9 +10,13 @@ internal static class Program
         Usage: Terway.Sandbox <command> [options]
 
         Commands:
-          cloud   Serve a simulated Alibaba Cloud region (ECS + VPC OpenAPI) on loopback.
-                  --listen HOST:PORT   address to bind (default 127.0.0.1:0 = any free port)
-                  --config FILE        region definition (JSON); default: cn-hangzhou sandbox region
+          cloud     Serve a simulated Alibaba Cloud region (ECS + VPC OpenAPI) on loopback.
+                    --listen HOST:PORT   address to bind (default 127.0.0.1:0 = any free port)
+                    --config FILE        region definition (JSON); default: cn-hangzhou sandbox region
+          kube-api  Serve the strict Kubernetes API emulator over HTTPS until stopped.
+                    --listen HOST:PORT   address to bind (default 127.0.0.1:6443)
+                    --kubeconfig PATH    write an admin kubeconfig kubectl uses as is
+                    --state DIR          keep the CA and admin token across restarts
         """;
 
     public static async Task<int> Main(string[] args)
@@ -25,6 +30,7 @@ internal static class Program
         return args[0] switch
         {
             "cloud" => await CloudCommand.RunAsync(args[1..]),
+            "kube-api" => await KubeApiCommand.RunAsync(args[1..]),
             _ => Unknown(args[0]),
         };
     }

@@ -1,0 +1,262 @@
+using System.Text.Json.Nodes;
+using Terway.Sandbox.KubeApi.Json;
+using Terway.Sandbox.KubeApi.Selectors;
+using Terway.Sandbox.KubeApi.Storage;
+
+namespace Terway.Sandbox.KubeApi.Auth;
+
+/// <summary>What a request asks to do, as the RBAC authorizer sees it.</summary>
+internal sealed record AuthzAttributes(string Verb, bool IsResourceRequest, string ApiGroup, string Resource, string Subresource, string Namespace, string Name, string Path);
+
+/// <summary>One PolicyRule.</summary>
+internal sealed record PolicyRule(IReadOnlyList<string> Verbs, IReadOnlyList<string> ApiGroups, IReadOnlyList<string> Resources, IReadOnlyList<string> ResourceNames, IReadOnlyList<string> NonResourceUrls)
+{
+    public static PolicyRule FromJson(JsonObject r)
+    {
+        static List<string> L(JsonNode? n) => (n as JsonArray ?? []).Select(x => JsonUtil.AsString(x) ?? "").ToList();
+        return new PolicyRule(L(r["verbs"]), L(r["apiGroups"]), L(r["resources"]), L(r["resourceNames"]), L(r["nonResourceURLs"]));
+    }
+
+    public JsonObject ToJson(bool nonResource)
+    {
+        static JsonArray A(IEnumerable<string> s) => new(s.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
+        var o = new JsonObject { ["verbs"] = A(Verbs) };
+        if (nonResource)
+        {
+            o["nonResourceURLs"] = A(NonResourceUrls);
+        }
+        else
+        {
+            o["apiGroups"] = A(ApiGroups);
+            o["resources"] = A(Resources);
+            if (ResourceNames.Count > 0)
+            {
+                o["resourceNames"] = A(ResourceNames);
+            }
+        }
+
+        return o;
+    }
+
+    public bool Allows(AuthzAttributes a)
+    {
+        if (!Verbs.Contains("*") && !Verbs.Contains(a.Verb))
+        {
+            return false;
+        }
+
+        if (!a.IsResourceRequest)
+        {
+            return NonResourceUrls.Any(u => u == "*" || u == a.Path || (u.EndsWith('*') && a.Path.StartsWith(u[..^1], StringComparison.Ordinal)));
+        }
+
+        if (NonResourceUrls.Count > 0 && Resources.Count == 0)
+        {
+            return false;
+        }
+
+        if (!ApiGroups.Contains("*") && !ApiGroups.Contains(a.ApiGroup))
+        {
+            return false;
+        }
+
+        var combined = a.Subresource.Length == 0 ? a.Resource : a.Resource + "/" + a.Subresource;
+        var resourceOk = Resources.Any(r => r == "*" || r == combined || (a.Subresource.Length > 0 && r == "*/" + a.Subresource));
+        if (!resourceOk)
+        {
+            return false;
+        }
+
+        return ResourceNames.Count == 0 || (a.Name.Length > 0 && ResourceNames.Contains(a.Name));
+    }
+}
+
+/// <summary>
+/// Authorizes requests by the RBAC objects stored in the emulator, with the real server's
+/// semantics (system:masters is always allowed; roles, cluster roles incl. aggregation, bindings
+/// to users, groups and service accounts).
+/// </summary>
+internal sealed class RbacAuthorizer
+{
+    private readonly ObjectStore _store;
+    private readonly object _gate = new();
+    private volatile bool _dirty = true;
+    private List<(string Namespace, JsonObject Binding)> _bindings = [];
+    private Dictionary<string, JsonObject> _clusterRoles = new(StringComparer.Ordinal);
+    private Dictionary<string, JsonObject> _roles = new(StringComparer.Ordinal);
+
+    public RbacAuthorizer(ObjectStore store)
+    {
+        _store = store;
+        var reader = store.AddListener();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var ev in reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                if (ev.StorageKey.StartsWith("rbac.authorization.k8s.io/", StringComparison.Ordinal))
+                {
+                    _dirty = true;
+                }
+            }
+        });
+    }
+
+    /// <summary>Marks the cache stale (called synchronously after RBAC writes so the next request sees them).</summary>
+    public void Invalidate() => _dirty = true;
+
+    private void Refresh()
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_dirty)
+            {
+                return;
+            }
+
+            _dirty = false;
+            List<StoredObject> crbs, rbs, crs, rs;
+            lock (_store.Gate)
+            {
+                crbs = _store.Table("rbac.authorization.k8s.io/clusterrolebindings").All().ToList();
+                rbs = _store.Table("rbac.authorization.k8s.io/rolebindings").All().ToList();
+                crs = _store.Table("rbac.authorization.k8s.io/clusterroles").All().ToList();
+                rs = _store.Table("rbac.authorization.k8s.io/roles").All().ToList();
+            }
+
+            _bindings = crbs.Select(b => ("", b.Parse())).Concat(rbs.Select(b => (b.Namespace, b.Parse()))).ToList();
+            _clusterRoles = crs.ToDictionary(c => c.Name, c => c.Parse(), StringComparer.Ordinal);
+            _roles = rs.ToDictionary(r => r.Key, r => r.Parse(), StringComparer.Ordinal);
+        }
+    }
+
+    public bool Authorize(UserInfo user, AuthzAttributes a)
+    {
+        if (user.Groups.Contains("system:masters"))
+        {
+            return true;
+        }
+
+        foreach (var (_, rule) in RulesFor(user, a.Namespace, includeAllNamespaces: false, requestNamespaceOnly: a.Namespace))
+        {
+            if (rule.Allows(a))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The rules that apply to <paramref name="user"/> in <paramref name="ns"/> (cluster-wide ones included).</summary>
+    public List<PolicyRule> RulesIn(UserInfo user, string ns)
+    {
+        if (user.Groups.Contains("system:masters"))
+        {
+            return [new PolicyRule(["*"], ["*"], ["*"], [], []), new PolicyRule(["*"], [], [], [], ["*"])];
+        }
+
+        return RulesFor(user, ns, false, ns).Select(x => x.Rule).ToList();
+    }
+
+    private List<(string Namespace, PolicyRule Rule)> RulesFor(UserInfo user, string ns, bool includeAllNamespaces, string requestNamespaceOnly)
+    {
+        Refresh();
+        var bindings = _bindings;
+        var result = new List<(string, PolicyRule)>();
+        foreach (var (bindingNs, b) in bindings)
+        {
+            if (bindingNs.Length > 0 && bindingNs != requestNamespaceOnly && !includeAllNamespaces)
+            {
+                continue;
+            }
+
+            if (!Applies(b, user, bindingNs))
+            {
+                continue;
+            }
+
+            var roleRef = b["roleRef"] as JsonObject;
+            var kind = JsonUtil.Str(roleRef, "kind");
+            var name = JsonUtil.Str(roleRef, "name") ?? "";
+            var rules = kind == "Role" ? RoleRules(bindingNs + "/" + name) : ClusterRoleRules(name);
+            result.AddRange(rules.Select(r => (bindingNs, r)));
+        }
+
+        return result;
+    }
+
+    private List<PolicyRule> RoleRules(string key) =>
+        _roles.TryGetValue(key, out var role) ? (JsonUtil.Arr(role, "rules") ?? []).OfType<JsonObject>().Select(PolicyRule.FromJson).ToList() : [];
+
+    private List<PolicyRule> ClusterRoleRules(string name)
+    {
+        if (!_clusterRoles.TryGetValue(name, out var cr))
+        {
+            return [];
+        }
+
+        var rules = (JsonUtil.Arr(cr, "rules") ?? []).OfType<JsonObject>().Select(PolicyRule.FromJson).ToList();
+        if (cr["aggregationRule"]?["clusterRoleSelectors"] is JsonArray selectors)
+        {
+            foreach (var other in _clusterRoles.Values)
+            {
+                var labels = (JsonUtil.Obj(other["metadata"], "labels") ?? []).ToDictionary(p => p.Key, p => JsonUtil.AsString(p.Value) ?? "", StringComparer.Ordinal);
+                if (selectors.OfType<JsonObject>().Any(s => LabelSelector.FromObject(s) is { } sel && !sel.IsEmpty && sel.Matches(labels)))
+                {
+                    rules.AddRange((JsonUtil.Arr(other, "rules") ?? []).OfType<JsonObject>().Select(PolicyRule.FromJson));
+                }
+            }
+        }
+
+        return rules;
+    }
+
+    private static bool Applies(JsonObject binding, UserInfo user, string bindingNs)
+    {
+        foreach (var s in (JsonUtil.Arr(binding, "subjects") ?? []).OfType<JsonObject>())
+        {
+            var kind = JsonUtil.Str(s, "kind");
+            var name = JsonUtil.Str(s, "name") ?? "";
+            switch (kind)
+            {
+                case "User" when name == user.Name:
+                    return true;
+                case "Group" when user.Groups.Contains(name):
+                    return true;
+                case "ServiceAccount":
+                    var saNs = JsonUtil.Str(s, "namespace");
+                    if (string.IsNullOrEmpty(saNs))
+                    {
+                        saNs = bindingNs;
+                    }
+
+                    if (user.Name == $"system:serviceaccount:{saNs}:{name}")
+                    {
+                        return true;
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The real server's denial wording.</summary>
+    public static string DenyReason(UserInfo user, AuthzAttributes a)
+    {
+        if (!a.IsResourceRequest)
+        {
+            return $"User \"{user.Name}\" cannot {a.Verb} path \"{a.Path}\"";
+        }
+
+        var resource = a.Subresource.Length == 0 ? a.Resource : a.Resource + "/" + a.Subresource;
+        var scope = a.Namespace.Length == 0 ? "at the cluster scope" : $"in the namespace \"{a.Namespace}\"";
+        return $"User \"{user.Name}\" cannot {a.Verb} resource \"{resource}\" in API group \"{a.ApiGroup}\" {scope}";
+    }
+}
