@@ -329,10 +329,10 @@ public sealed class ErrorContractTests(SignatureAlgorithm algorithm)
     public async Task Conflict_ConcurrentAssignsOnOneEni_OperationConflictRetriedAndBothSucceed()
     {
         var eni = await Create();
-        _rig.Simulator.ConfigureKnobs(k => k.Api("AssignPrivateIpAddresses").Latency = TimeSpan.FromMilliseconds(400));
+        _rig.Simulator.ConfigureKnobs(k => k.Api("AssignPrivateIpAddresses").Latency = TimeSpan.FromSeconds(2));
         var (patient, _) = _rig.NewClient(o =>
         {
-            o.Retry.MaxRetries = 60;
+            o.Retry.MaxRetries = 200;
             o.Retry.BaseDelay = TimeSpan.FromMilliseconds(25);
             o.Retry.MaxDelay = TimeSpan.FromMilliseconds(25);
         });

@@ -125,16 +125,16 @@ public sealed class IdempotencyContractTests(SignatureAlgorithm algorithm)
     [Test]
     public async Task CreateNetworkInterface_TwoCallersOneTokenAtOnce_LastTokenProcessingThenBothGetTheSameEni()
     {
-        _rig.Simulator.ConfigureKnobs(k => k.Api("CreateNetworkInterface").Latency = TimeSpan.FromMilliseconds(500));
+        _rig.Simulator.ConfigureKnobs(k => k.Api("CreateNetworkInterface").Latency = TimeSpan.FromSeconds(2));
         var (a, aWire) = _rig.NewClient(o =>
         {
-            o.Retry.MaxRetries = 60;
+            o.Retry.MaxRetries = 200;
             o.Retry.BaseDelay = TimeSpan.FromMilliseconds(25);
             o.Retry.MaxDelay = TimeSpan.FromMilliseconds(25);
         });
         var (b, _) = _rig.NewClient(o =>
         {
-            o.Retry.MaxRetries = 60;
+            o.Retry.MaxRetries = 200;
             o.Retry.BaseDelay = TimeSpan.FromMilliseconds(25);
             o.Retry.MaxDelay = TimeSpan.FromMilliseconds(25);
         });
