@@ -297,6 +297,7 @@ public sealed class PodMutationTests
             Assert.That(networks[0].SecurityGroupIds, Is.EqualTo(new[] { "sg-1" }));
             Assert.That(networks[1].VSwitchOptions, Is.Null, "only eth0 is filled, as in Terway");
             Assert.That(decision.Warnings, Has.Count.EqualTo(1).And.Some.Contains("eth1"));
+            Assert.That(decision.Warnings[0], Has.Length.LessThanOrEqualTo(120));
         });
     }
 

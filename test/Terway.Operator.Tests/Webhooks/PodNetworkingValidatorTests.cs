@@ -127,7 +127,7 @@ public sealed class PodNetworkingValidatorTests
         var decision = await new PodNetworkingValidator(Options, lookup).ValidateAsync("CREATE", Valid(), null, default);
 
         Assert.That(decision.Allowed, Is.True);
-        Assert.That(decision.Warnings.Single(), Does.Contain("not verified (throttled)"));
+        Assert.That(decision.Warnings.Single(), Does.Contain("not verified (throttled)").And.Length.LessThanOrEqualTo(120));
     }
 
     [Test]
@@ -142,7 +142,7 @@ public sealed class PodNetworkingValidatorTests
         var decision = await new PodNetworkingValidator(Options, lookup).ValidateAsync("CREATE", Valid(), null, default);
 
         Assert.That(decision.Allowed, Is.True);
-        Assert.That(decision.Warnings.Single(), Does.Contain("did not answer within 0.2 s"));
+        Assert.That(decision.Warnings.Single(), Does.Contain("no cloud answer in 0.2 s").And.Length.LessThanOrEqualTo(120));
     }
 
     [Test]
@@ -182,7 +182,7 @@ public sealed class PodNetworkingValidatorTests
         var decision = await new PodNetworkingValidator(Options, null).ValidateAsync("UPDATE", updated, old, default);
 
         Assert.That(decision.Allowed, Is.True);
-        Assert.That(decision.Warnings, Has.Some.Contains("already the case before this update"));
+        Assert.That(decision.Warnings, Has.Some.Contains("(unchanged by this update)"));
     }
 
     [Test]
@@ -195,11 +195,11 @@ public sealed class PodNetworkingValidatorTests
         var decision = await new PodNetworkingValidator(Options, null).ValidateAsync("UPDATE", updated, old, default);
 
         Assert.That(decision.Allowed, Is.True);
-        Assert.That(decision.Warnings.Single(), Does.StartWith("spec.allocationType.type changed from Fixed to Elastic: only pods created from now on get Elastic"));
+        Assert.That(decision.Warnings.Single(), Is.EqualTo("spec.allocationType.type Fixed -> Elastic: applies to pods created from now on; existing PodENIs keep theirs"));
     }
 
     [Test]
-    public void UpdateWarnings_OtherNewPodOnlyFields_OneWarningListingThem()
+    public void UpdateWarnings_OtherNewPodOnlyFields_OneShortWarningEach()
     {
         var old = Valid();
         var updated = Valid();
@@ -209,7 +209,13 @@ public sealed class PodNetworkingValidatorTests
 
         var warnings = PodNetworkingValidator.UpdateWarnings(old, updated);
 
-        Assert.That(warnings, Is.EqualTo(new[] { "spec.allocationType, spec.securityGroupIDs, spec.selector changed: pods created from now on use the new values; running pods and existing PodENIs keep what they were created with" }));
+        Assert.That(warnings, Is.EqualTo(new[]
+        {
+            "spec.allocationType changed: applies to pods created from now on; running pods keep theirs",
+            "spec.securityGroupIDs changed: applies to pods created from now on; running pods keep theirs",
+            "spec.selector changed: applies to pods created from now on; running pods keep theirs",
+        }));
+        Assert.That(warnings, Has.All.Length.LessThanOrEqualTo(120));
     }
 
     [Test]

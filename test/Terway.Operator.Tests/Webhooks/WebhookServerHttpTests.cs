@@ -199,7 +199,7 @@ public sealed class WebhookServerHttpTests
         var review = await PostAsync(client, InstallNames.ValidatingPath, Review("PodNetworking", "network.alibabacloud.com", "v1beta1", "UPDATE", updated, old));
 
         Assert.That(review["response"]!["allowed"]!.GetValue<bool>(), Is.True);
-        Assert.That(review["response"]!["warnings"]![0]!.GetValue<string>(), Does.Contain("changed from Fixed to Elastic"));
+        Assert.That(review["response"]!["warnings"]![0]!.GetValue<string>(), Does.Contain("Fixed -> Elastic"));
     }
 
     [Test]

@@ -42,7 +42,7 @@ internal sealed class PodNetworkingValidator
         {
             var before = StaticErrors(old, _options.EnableWebhookInjectResource).Select(Format).ToHashSet(StringComparer.Ordinal);
             var kept = errors.Where(e => before.Contains(Format(e))).ToList();
-            warnings.AddRange(kept.Select(e => $"{Format(e)} (already the case before this update)"));
+            warnings.AddRange(kept.Select(e => $"{Format(e)} (unchanged by this update)"));
             errors.RemoveAll(kept.Contains);
             warnings.AddRange(UpdateWarnings(old, podNetworking));
         }
@@ -80,8 +80,8 @@ internal sealed class PodNetworkingValidator
         var newType = EffectiveType(updated.Spec.AllocationType);
         if (oldType != newType)
         {
-            warnings.Add($"spec.allocationType.type changed from {oldType} to {newType}: only pods created from now on get {newType}; "
-                + "PodENIs that exist keep the allocation they were created with, and fixed-IP pods stay pinned to their PodENI's zone until it is released");
+            // Warnings stay under 120 characters: the API server may truncate longer ones.
+            warnings.Add($"spec.allocationType.type {oldType} -> {newType}: applies to pods created from now on; existing PodENIs keep theirs");
         }
 
         var changed = new List<string>();
@@ -105,10 +105,7 @@ internal sealed class PodNetworkingValidator
             changed.Add("spec.selector");
         }
 
-        if (changed.Count > 0)
-        {
-            warnings.Add($"{string.Join(", ", changed)} changed: pods created from now on use the new values; running pods and existing PodENIs keep what they were created with");
-        }
+        warnings.AddRange(changed.Select(field => $"{field} changed: applies to pods created from now on; running pods keep theirs"));
 
         return warnings;
     }
@@ -124,12 +121,13 @@ internal sealed class PodNetworkingValidator
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            warnings.Add($"the vSwitches were not verified (the cloud did not answer within {_options.CloudLookupTimeout.TotalSeconds:0.#} s); the PodNetworking's status will report any that do not exist");
+            warnings.Add($"vSwitches not verified (no cloud answer in {_options.CloudLookupTimeout.TotalSeconds:0.#} s); the PodNetworking status reports missing ones");
             return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            warnings.Add($"the vSwitches were not verified ({ex.Message}); the PodNetworking's status will report any that do not exist");
+            var why = ex.Message.Length > 50 ? ex.Message[..50] + "..." : ex.Message;
+            warnings.Add($"vSwitches not verified ({why}); the PodNetworking status reports missing ones");
             return;
         }
 

@@ -178,7 +178,7 @@ internal static class PodMutation
 
             if ((network.VSwitchOptions?.Count ?? 0) == 0 || (network.SecurityGroupIds?.Count ?? 0) == 0)
             {
-                warnings.Add($"{at} has no vSwitches or no security groups and the operator has no cluster default for them; its ENI cannot be created");
+                warnings.Add($"{at}: no vSwitches or security groups and no cluster default; its ENI cannot be created");
             }
         }
 
