@@ -88,7 +88,7 @@ internal static class OperatorConfigValidator
 
         Address(errors, "healthzBindAddress", o.HealthzBindAddress);
         Address(errors, "metricsBindAddress", o.MetricsBindAddress);
-        if (o.WebhookPort is < 1 or > 65535)
+        if (o.WebhookPort is < 0 or > 65535)
         {
             errors.Add($"webhookPort: {o.WebhookPort} is not a TCP port");
         }

@@ -35,10 +35,13 @@ public sealed class OperatorOptions
     /// <summary><c>metricsBindAddress</c> (<c>host:port</c>): <c>/metrics</c>; <c>0</c> disables metrics, as in Terway.</summary>
     public string MetricsBindAddress { get; set; } = "0.0.0.0:" + InstallNames.OperatorMetricsPort;
 
-    /// <summary><c>webhookPort</c>: HTTPS port of the admission webhooks.</summary>
+    /// <summary><c>webhookPort</c>: HTTPS port of the admission webhooks (0 picks a free port: tests and the sandbox).</summary>
     public int WebhookPort { get; set; } = InstallNames.WebhookPort;
 
-    /// <summary><c>certDir</c>: where the webhook serving certificate is written.</summary>
+    /// <summary><c>disableWebhook</c>: do not serve the admission webhooks (Terway's key).</summary>
+    public bool DisableWebhook { get; set; }
+
+    /// <summary><c>certDir</c>: accepted for compatibility; the webhooks keep their certificate in the Secret and in memory.</summary>
     public string CertDir { get; set; } = "/var/run/webhook-cert";
 
     /// <summary><c>clusterDomain</c>.</summary>

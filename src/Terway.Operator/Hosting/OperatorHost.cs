@@ -22,6 +22,9 @@ using Terway.Operator.Controllers.Node;
 using Terway.Operator.Controllers.PodEni;
 using Terway.Operator.Controllers.PodNetworking;
 using Terway.Operator.Controllers.Shared;
+using Terway.Operator.Webhooks;
+using Terway.Operator.Webhooks.Hosting;
+using Terway.Operator.Webhooks.PodNetworkings;
 
 namespace Terway.Operator.Hosting;
 
@@ -42,6 +45,12 @@ public sealed class OperatorHostOptions
 
     /// <summary>How long a graceful stop may take.</summary>
     public TimeSpan GracefulShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>IP the admission webhooks bind (all interfaces by default; <c>127.0.0.1</c> in tests and the sandbox).</summary>
+    public string WebhookBindAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>Extra names or IPs for the webhook serving certificate (e.g. <c>127.0.0.1</c> when the API server calls a URL).</summary>
+    public IReadOnlyList<string> WebhookSubjectAlternativeNames { get; init; } = [];
 }
 
 /// <summary>
@@ -62,8 +71,9 @@ public sealed class OperatorHost : IAsyncDisposable
     private int _stopped;
 
     private OperatorHost(OperatorOptions options, string identity, KillSwitch killSwitch, Kubernetes kubernetes, KubeManager manager,
-        OperatorContext context, GarbageCollector? gc, OperatorMetrics metrics, AlibabaCloudClient? ownedCloud, HttpMessageHandler? ownedCloudHandler)
+        OperatorContext context, GarbageCollector? gc, OperatorMetrics metrics, AlibabaCloudClient? ownedCloud, HttpMessageHandler? ownedCloudHandler, WebhookServer? webhooks)
     {
+        Webhooks = webhooks;
         Options = options;
         Identity = identity;
         _killSwitch = killSwitch;
@@ -84,6 +94,9 @@ public sealed class OperatorHost : IAsyncDisposable
 
     /// <summary>Where <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> are served (null when disabled).</summary>
     public Uri? HealthAddress => Manager.HealthServer?.Address;
+
+    /// <summary>The admission webhooks' server (its <c>BaseAddress</c> and <c>CaBundlePem</c>), or null when <c>disableWebhook</c> is set.</summary>
+    public WebhookServer? Webhooks { get; }
 
     /// <summary>Whether this instance holds the leader lease (always true without leader election).</summary>
     public bool IsLeader => Manager.IsLeader;
@@ -142,6 +155,29 @@ public sealed class OperatorHost : IAsyncDisposable
     }
 
     /// <summary>
+    /// The webhook settings the configuration implies (Terway's keys: <c>webhookPort</c>, <c>controllerNamespace</c>,
+    /// <c>clusterDomain</c>, <c>enableTrunk</c>, <c>enableWebhookInjectResource</c>, <c>customStatefulWorkloadKinds</c>,
+    /// <c>vpcID</c>; the default vSwitches of every zone, sorted, and the default security groups, as Terway
+    /// takes them from eni-config).
+    /// </summary>
+    public static WebhookOptions WebhookOptionsFrom(OperatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new WebhookOptions
+        {
+            Port = options.WebhookPort,
+            Namespace = options.ControllerNamespace,
+            ClusterDomain = options.ClusterDomain,
+            EnableTrunk = options.EnableTrunk,
+            EnableWebhookInjectResource = options.EnableWebhookInjectResource,
+            CustomStatefulWorkloadKinds = [.. options.CustomStatefulWorkloadKinds],
+            DefaultVSwitchIds = [.. options.VSwitches.Values.SelectMany(v => v).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            DefaultSecurityGroupIds = [.. options.SecurityGroupIds],
+            VpcId = options.VpcId,
+        };
+    }
+
+    /// <summary>
     /// Stops the operator. Graceful: in-flight work drains, the leader lease is released. Not graceful (a
     /// simulated crash): every HTTP exchange is cut first, so nothing more reaches the API server or the
     /// cloud and the lease is left to expire.
@@ -161,6 +197,11 @@ public sealed class OperatorHost : IAsyncDisposable
         using var deadline = new CancellationTokenSource(graceful ? TimeSpan.FromMinutes(2) : TimeSpan.FromSeconds(5));
         try
         {
+            if (Webhooks is not null)
+            {
+                await Webhooks.DisposeAsync();
+            }
+
             await Manager.StopAsync(deadline.Token);
         }
         finally
@@ -224,13 +265,28 @@ public sealed class OperatorHost : IAsyncDisposable
         };
 
         GarbageCollector? gc = null;
+        WebhookServer? webhooks = null;
         try
         {
             gc = Register(context);
             await manager.StartAsync(cancellationToken);
+            if (!options.DisableWebhook)
+            {
+                // Every replica serves the webhooks (they need no leadership), on the caches the controllers share.
+                webhooks = await WebhookServer.StartAsync(WebhookOptionsFrom(options) with
+                {
+                    BindAddress = host.WebhookBindAddress,
+                    ExtraSubjectAlternativeNames = host.WebhookSubjectAlternativeNames,
+                }, manager, new VpcVSwitchLookup(cloud.Vpc), cancellationToken);
+            }
         }
         catch
         {
+            if (webhooks is not null)
+            {
+                await webhooks.DisposeAsync();
+            }
+
             await manager.DisposeAsync();
             metrics.Dispose();
             kubernetes.Dispose();
@@ -239,7 +295,7 @@ public sealed class OperatorHost : IAsyncDisposable
             throw;
         }
 
-        return new OperatorHost(options, identity, killSwitch, kubernetes, manager, context, gc, metrics, ownedCloud, ownedHandler);
+        return new OperatorHost(options, identity, killSwitch, kubernetes, manager, context, gc, metrics, ownedCloud, ownedHandler, webhooks);
     }
 
     private static HealthServerOptions? HealthServerFrom(OperatorOptions options)

@@ -8,7 +8,7 @@ using Terway.Operator.Controllers.Pod;
 
 namespace Terway.Operator.Tests.Controllers;
 
-/// <summary>Which ENIs a pod needs, in Terway's precedence, and label-selector semantics.</summary>
+/// <summary>Which ENIs a pod needs, in Terway's precedence.</summary>
 [TestFixture]
 public sealed class PodNetworkResolverTests
 {
@@ -227,38 +227,4 @@ public sealed class PodNetworkResolverTests
     [TestCase(EniAttachTypes.Trunk, true, true, false)]
     public void UsesTrunk_EniTypeNodeModeAndCluster_Decide(string? eniType, bool eniOnly, bool enableTrunk, bool expected) =>
         Assert.That(PodNetworkResolver.UsesTrunk(eniType, eniOnly, enableTrunk), Is.EqualTo(expected));
-
-    [TestCase("In", new[] { "a", "b" }, "a", true)]
-    [TestCase("In", new[] { "a", "b" }, "c", false)]
-    [TestCase("In", new[] { "a" }, null, false)]
-    [TestCase("NotIn", new[] { "a" }, "b", true)]
-    [TestCase("NotIn", new[] { "a" }, null, true)]
-    [TestCase("NotIn", new[] { "a" }, "a", false)]
-    [TestCase("Exists", new string[0], "x", true)]
-    [TestCase("Exists", new string[0], null, false)]
-    [TestCase("DoesNotExist", new string[0], null, true)]
-    [TestCase("DoesNotExist", new string[0], "x", false)]
-    [TestCase("Gt", new[] { "1" }, "2", false)]
-    public void LabelSelector_Expression_MatchesAsKubernetes(string op, string[] values, string? actual, bool expected)
-    {
-        var selector = new V1LabelSelector { MatchExpressions = [new V1LabelSelectorRequirement { Key = "k", OperatorProperty = op, Values = values }] };
-        var labels = actual is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["k"] = actual };
-        Assert.That(LabelSelectors.Matches(selector, labels), Is.EqualTo(expected));
-    }
-
-    [Test]
-    public void LabelSelector_MatchLabelsAndExpressions_AllMustHold()
-    {
-        var selector = new V1LabelSelector
-        {
-            MatchLabels = new Dictionary<string, string> { ["tier"] = "backend" },
-            MatchExpressions = [new V1LabelSelectorRequirement { Key = "isolated", OperatorProperty = "Exists" }],
-        };
-        Assert.Multiple(() =>
-        {
-            Assert.That(LabelSelectors.Matches(selector, new Dictionary<string, string> { ["tier"] = "backend", ["isolated"] = "" }), Is.True);
-            Assert.That(LabelSelectors.Matches(selector, new Dictionary<string, string> { ["tier"] = "backend" }), Is.False);
-            Assert.That(LabelSelectors.Matches(new V1LabelSelector(), null), Is.True, "an empty selector matches everything");
-        });
-    }
 }

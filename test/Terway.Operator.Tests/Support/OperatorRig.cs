@@ -38,10 +38,12 @@ internal sealed class OperatorRig : IAsyncDisposable
     public const string Instance3 = "i-bp1sandboxnode00000003";
 
     private readonly List<Kubernetes> _clients = [];
+    private readonly WebhookAddress _webhookAddress;
     private int _generation;
 
-    private OperatorRig(KubeApiEmulator api, RegionSimulator cloud, OperatorOptions options, ILoggerFactory loggers)
+    private OperatorRig(KubeApiEmulator api, RegionSimulator cloud, OperatorOptions options, ILoggerFactory loggers, WebhookAddress webhookAddress)
     {
+        _webhookAddress = webhookAddress;
         Api = api;
         Cloud = cloud;
         Options = options;
@@ -72,10 +74,17 @@ internal sealed class OperatorRig : IAsyncDisposable
     /// <summary>Cloud-client settings the operator gets (fast retries, short attempt timeout for tests).</summary>
     public Action<AlibabaCloudOptions>? ConfigureCloudClient { get; set; }
 
-    public static async Task<OperatorRig> StartAsync(Action<RegionSimulatorOptions>? cloud = null, Action<OperatorOptions>? configure = null, bool startOperator = true)
+    /// <summary>Starts the rig; with <paramref name="webhooks"/> the operator also serves its admission webhooks and the API server calls them.</summary>
+    public static async Task<OperatorRig> StartAsync(Action<RegionSimulatorOptions>? cloud = null, Action<OperatorOptions>? configure = null, bool startOperator = true, bool webhooks = false)
     {
         var loggers = TestLogging.Create();
-        var api = await KubeApiEmulator.StartAsync(new KubeApiEmulatorOptions { BookmarkInterval = TimeSpan.FromSeconds(5), LoggerFactory = loggers });
+        var webhookAddress = new WebhookAddress();
+        var api = await KubeApiEmulator.StartAsync(new KubeApiEmulatorOptions
+        {
+            BookmarkInterval = TimeSpan.FromSeconds(5),
+            LoggerFactory = loggers,
+            ServiceResolver = (ns, name, _) => ns == InstallNames.Namespace && name == InstallNames.WebhookService ? webhookAddress.Uri : null,
+        });
         var simOptions = RegionSimulatorOptions.CreateDefault();
         simOptions.Knobs.WithInstantTransitions();
         cloud?.Invoke(simOptions);
@@ -94,6 +103,8 @@ internal sealed class OperatorRig : IAsyncDisposable
             GcPeriod = TimeSpan.FromSeconds(1),
             GcMinAge = TimeSpan.FromSeconds(3),
             PodEniMaxConcurrent = 8,
+            DisableWebhook = !webhooks,
+            WebhookPort = 0,
             Cloud = new CloudSettings { EcsEndpoint = sim.Endpoint, VpcEndpoint = sim.Endpoint, AttemptTimeout = TimeSpan.FromSeconds(3), CallTimeout = TimeSpan.FromSeconds(30) },
         };
         foreach (var name in new[] { BackoffSpec.WaitEniStatus, BackoffSpec.WaitMemberEniStatus, BackoffSpec.EniDeleteConfirm, BackoffSpec.EniRelease })
@@ -102,8 +113,8 @@ internal sealed class OperatorRig : IAsyncDisposable
         }
 
         configure?.Invoke(options);
-        var rig = new OperatorRig(api, sim, options, loggers);
-        await rig.InstallAsync();
+        var rig = new OperatorRig(api, sim, options, loggers, webhookAddress);
+        await rig.InstallAsync(webhooks);
         if (startOperator)
         {
             await rig.StartOperatorAsync();
@@ -127,7 +138,10 @@ internal sealed class OperatorRig : IAsyncDisposable
             LoggerFactory = Loggers,
             CloudCredentials = CloudCredentialProviders.Static(Cloud.DefaultCredential.AccessKeyId, Cloud.DefaultCredential.AccessKeySecret),
             GracefulShutdownTimeout = TimeSpan.FromSeconds(20),
+            WebhookBindAddress = "127.0.0.1",
+            WebhookSubjectAlternativeNames = ["127.0.0.1"],
         });
+        _webhookAddress.Uri = Operator.Webhooks?.BaseAddress;
         _generation++;
         return Operator;
     }
@@ -325,7 +339,7 @@ internal sealed class OperatorRig : IAsyncDisposable
         Loggers.Dispose();
     }
 
-    private async Task InstallAsync()
+    private async Task InstallAsync(bool webhooks)
     {
         foreach (var definition in CrdManifests.Definitions())
         {
@@ -366,6 +380,21 @@ internal sealed class OperatorRig : IAsyncDisposable
             }
         }
 
+        if (webhooks)
+        {
+            var manifest = Path.Combine(RepoRoot(), "config", "operator", "webhooks.yaml");
+            foreach (var doc in YamlJson.ParseAll(File.ReadAllText(manifest)).OfType<JsonObject>().Where(d => d["kind"] is not null))
+            {
+                var json = doc.ToJsonString();
+                _ = (string?)doc["kind"] switch
+                {
+                    "MutatingWebhookConfiguration" => (object)await Admin.CreateAsync(KubernetesJson.Deserialize<V1MutatingWebhookConfiguration>(json)),
+                    "ValidatingWebhookConfiguration" => await Admin.CreateAsync(KubernetesJson.Deserialize<V1ValidatingWebhookConfiguration>(json)),
+                    _ => throw new InvalidOperationException("unexpected kind in webhooks.yaml: " + doc["kind"]),
+                };
+            }
+        }
+
         OperatorToken = Api.IssueServiceAccountToken(InstallNames.Namespace, InstallNames.Operator);
 
         // The emulator applies RBAC writes to its authorizer asynchronously: wait until the operator's
@@ -397,5 +426,11 @@ internal sealed class OperatorRig : IAsyncDisposable
         }
 
         return dir?.FullName ?? throw new InvalidOperationException("repository root (Terway.slnx) not found");
+    }
+
+    // Where the API server reaches the webhooks: set once the operator listens (the emulator asks per call).
+    private sealed class WebhookAddress
+    {
+        public Uri? Uri { get; set; }
     }
 }

@@ -6,6 +6,7 @@ using Terway.Crds.Names;
 using Terway.Crds.PodAnnotations;
 using Terway.Crds.V1Beta1;
 using Terway.Crds.Workloads;
+using Terway.Operator.Webhooks.Selectors;
 
 namespace Terway.Operator.Controllers.Pod;
 
@@ -174,13 +175,18 @@ internal static class PodNetworkResolver
             return false;
         }
 
-        if (podSelector is not null && !LabelSelectors.Matches(podSelector, pod.Metadata.Labels))
+        // The webhook's selector semantics (a selector that does not validate matches nothing), so the
+        // controller and the webhook always agree on which PodNetworking a pod gets.
+        if (podSelector is not null && !LabelSelectors.Matches(podSelector, ReadOnly(pod.Metadata.Labels)))
         {
             return false;
         }
 
-        return nsSelector is null || (namespaceLabels is not null && LabelSelectors.Matches(nsSelector, namespaceLabels));
+        return nsSelector is null || (namespaceLabels is not null && LabelSelectors.Matches(nsSelector, ReadOnly(namespaceLabels)));
     }
+
+    private static IReadOnlyDictionary<string, string> ReadOnly(IDictionary<string, string>? labels) =>
+        labels as IReadOnlyDictionary<string, string> ?? new Dictionary<string, string>(labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
 
     /// <summary>Whether an ENI type and node mode give a trunk member ENI.</summary>
     public static bool UsesTrunk(string? eniType, bool nodeEniOnly, bool enableTrunk) => eniType switch
