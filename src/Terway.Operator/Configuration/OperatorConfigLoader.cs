@@ -78,6 +78,8 @@ public static class OperatorConfigLoader
                 case "metricsBindAddress": options.MetricsBindAddress = reader.String(key, value); break;
                 case "webhookPort": options.WebhookPort = reader.Int(key, value); break;
                 case "certDir": options.CertDir = reader.String(key, value); break;
+                case "webhookBindAddress": options.WebhookBindAddress = reader.String(key, value); break;
+                case "webhookExtraSANs": options.WebhookExtraSans = reader.Strings(key, value); break;
                 case "disableWebhook": options.DisableWebhook = reader.Bool(key, value); break;
                 case "clusterDomain": options.ClusterDomain = reader.String(key, value); break;
                 case "regionID": options.RegionId = reader.String(key, value); break;

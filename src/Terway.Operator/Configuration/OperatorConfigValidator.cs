@@ -93,6 +93,11 @@ internal static class OperatorConfigValidator
             errors.Add($"webhookPort: {o.WebhookPort} is not a TCP port");
         }
 
+        if (!System.Net.IPAddress.TryParse(o.WebhookBindAddress.Trim('[', ']'), out _) && o.WebhookBindAddress != "localhost")
+        {
+            errors.Add($"webhookBindAddress: '{o.WebhookBindAddress}' is not an IP address (e.g. 0.0.0.0, or 127.0.0.1 on a workstation)");
+        }
+
         Endpoint(errors, "cloud.ecsEndpoint", o.Cloud.EcsEndpoint);
         Endpoint(errors, "cloud.vpcEndpoint", o.Cloud.VpcEndpoint);
         if (o.Cloud.EndpointType is not ("vpc" or "public"))

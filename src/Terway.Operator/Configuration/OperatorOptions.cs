@@ -38,6 +38,15 @@ public sealed class OperatorOptions
     /// <summary><c>webhookPort</c>: HTTPS port of the admission webhooks (0 picks a free port: tests and the sandbox).</summary>
     public int WebhookPort { get; set; } = InstallNames.WebhookPort;
 
+    /// <summary><c>webhookBindAddress</c> (operator key): IP the webhooks listen on; all IPv4 interfaces by default, as Terway.</summary>
+    public string WebhookBindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>
+    /// <c>webhookExtraSANs</c> (operator key): extra DNS names or IPs for the webhook serving certificate, for an
+    /// API server that calls the webhooks by URL rather than through the Service (e.g. <c>127.0.0.1</c>).
+    /// </summary>
+    public List<string> WebhookExtraSans { get; set; } = [];
+
     /// <summary><c>disableWebhook</c>: do not serve the admission webhooks (Terway's key).</summary>
     public bool DisableWebhook { get; set; }
 

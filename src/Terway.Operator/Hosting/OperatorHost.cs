@@ -46,10 +46,10 @@ public sealed class OperatorHostOptions
     /// <summary>How long a graceful stop may take.</summary>
     public TimeSpan GracefulShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>IP the admission webhooks bind (all interfaces by default; <c>127.0.0.1</c> in tests and the sandbox).</summary>
-    public string WebhookBindAddress { get; init; } = "0.0.0.0";
+    /// <summary>IP the admission webhooks bind, overriding <c>webhookBindAddress</c> of the configuration (<c>127.0.0.1</c> in tests and the sandbox).</summary>
+    public string? WebhookBindAddress { get; init; }
 
-    /// <summary>Extra names or IPs for the webhook serving certificate (e.g. <c>127.0.0.1</c> when the API server calls a URL).</summary>
+    /// <summary>Extra names or IPs for the webhook serving certificate, added to <c>webhookExtraSANs</c> of the configuration (e.g. <c>127.0.0.1</c> when the API server calls a URL).</summary>
     public IReadOnlyList<string> WebhookSubjectAlternativeNames { get; init; } = [];
 }
 
@@ -101,7 +101,7 @@ public sealed class OperatorHost : IAsyncDisposable
     /// <summary>Whether this instance holds the leader lease (always true without leader election).</summary>
     public bool IsLeader => Manager.IsLeader;
 
-    /// <summary>Whether <c>/readyz</c> would pass: caches synced and taking part in the election (as leader or standby).</summary>
+    /// <summary>Whether <c>/readyz</c> would pass: caches synced, taking part in the election (as leader or standby) and, unless disabled, the webhooks listening.</summary>
     public bool IsReady => Manager.CheckReadiness().All(c => c.Ok);
 
     internal KubeManager Manager { get; }
@@ -166,6 +166,8 @@ public sealed class OperatorHost : IAsyncDisposable
         return new WebhookOptions
         {
             Port = options.WebhookPort,
+            BindAddress = options.WebhookBindAddress,
+            ExtraSubjectAlternativeNames = [.. options.WebhookExtraSans],
             Namespace = options.ControllerNamespace,
             ClusterDomain = options.ClusterDomain,
             EnableTrunk = options.EnableTrunk,
@@ -269,15 +271,26 @@ public sealed class OperatorHost : IAsyncDisposable
         try
         {
             gc = Register(context);
+            if (!options.DisableWebhook)
+            {
+                // /readyz fails until the listener is up: a replica whose Service endpoint the API server may
+                // call must be able to answer admission reviews (with failurePolicy Fail, PodNetworking creation
+                // would otherwise fail).
+                manager.AddReadinessCheck(() => Volatile.Read(ref webhooks) is { IsListening: true } w
+                    ? new HealthCheckResult("webhooks", true, "listening on " + w.BaseAddress)
+                    : new HealthCheckResult("webhooks", false, "admission webhooks not listening"));
+            }
+
             await manager.StartAsync(cancellationToken);
             if (!options.DisableWebhook)
             {
                 // Every replica serves the webhooks (they need no leadership), on the caches the controllers share.
-                webhooks = await WebhookServer.StartAsync(WebhookOptionsFrom(options) with
+                var started = await WebhookServer.StartAsync(WebhookOptionsFrom(options) with
                 {
-                    BindAddress = host.WebhookBindAddress,
-                    ExtraSubjectAlternativeNames = host.WebhookSubjectAlternativeNames,
+                    BindAddress = host.WebhookBindAddress ?? options.WebhookBindAddress,
+                    ExtraSubjectAlternativeNames = [.. options.WebhookExtraSans.Union(host.WebhookSubjectAlternativeNames, StringComparer.Ordinal)],
                 }, manager, new VpcVSwitchLookup(cloud.Vpc), cancellationToken);
+                Volatile.Write(ref webhooks, started);
             }
         }
         catch

@@ -17,6 +17,19 @@ public sealed class WebhookAndControllerTests
     {
         await using var rig = await OperatorRig.StartAsync(webhooks: true);
         Assert.That(rig.Operator!.Webhooks, Is.Not.Null);
+        Assert.That(rig.Operator.Webhooks!.BaseAddress.Host, Is.EqualTo("127.0.0.1"));
+        await OperatorRig.EventuallyAsync(() => Task.FromResult(rig.Operator.IsReady), TimeSpan.FromSeconds(20), "the operator to be ready");
+        using (var http = new HttpClient())
+        {
+            var readyz = await http.GetAsync(new Uri(rig.Operator.HealthAddress!, "/readyz?verbose"));
+            var body = await readyz.Content.ReadAsStringAsync();
+            Assert.Multiple(() =>
+            {
+                Assert.That((int)readyz.StatusCode, Is.EqualTo(200), body);
+                Assert.That(body, Does.Contain("[+]webhooks ok: listening on " + rig.Operator.Webhooks.BaseAddress));
+            });
+        }
+
         await rig.CreatePodNetworkingAsync("web", s =>
         {
             s.Selector = new PodNetworkingSelector { PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } } };
@@ -38,6 +51,9 @@ public sealed class WebhookAndControllerTests
             Assert.That(pod.GetAnnotation(Annotations.PodEni), Is.EqualTo(Annotations.True));
             Assert.That(pod.GetAnnotation(Annotations.PodNetworks), Is.Not.Null.And.Not.Empty);
             Assert.That(pod.Spec.Containers[0].Resources?.Requests?[ExtendedResources.MemberEni].ToString(), Is.EqualTo("1"));
+            Assert.That(pod.Spec.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution?.NodeSelectorTerms
+                    .SelectMany(t => t.MatchExpressions ?? []).Where(e => e.Key == "topology.kubernetes.io/zone").SelectMany(e => e.Values),
+                Is.EquivalentTo(new[] { OperatorRig.ZoneH, OperatorRig.ZoneI }), "pinned to the PodNetworking's zones");
         });
 
         var pe = await rig.WaitPhaseAsync("apps", "web-0", PodEniPhases.Bind);
@@ -47,6 +63,33 @@ public sealed class WebhookAndControllerTests
             Assert.That(eni.Status, Is.EqualTo(EniStatus.InUse));
             Assert.That(eni.Type, Is.EqualTo(EniType.Member));
             Assert.That(pe.Spec.Allocations[0].Eni!.VSwitchId, Is.EqualTo(OperatorRig.VSwitchH), "the vSwitch of the node's zone");
+        });
+    }
+
+    [Test]
+    public async Task WebhookListenerStopped_ReadinessFails()
+    {
+        await using var rig = await OperatorRig.StartAsync(webhooks: true);
+        await OperatorRig.EventuallyAsync(() => Task.FromResult(rig.Operator!.IsReady), TimeSpan.FromSeconds(20), "the operator to be ready");
+        await rig.Operator!.Webhooks!.DisposeAsync();
+        var failed = rig.Operator.Manager.CheckReadiness().Single(c => c.Name == "webhooks");
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Ok, Is.False);
+            Assert.That(failed.Detail, Is.EqualTo("admission webhooks not listening"));
+            Assert.That(rig.Operator.IsReady, Is.False);
+        });
+    }
+
+    [Test]
+    public async Task DisableWebhook_NoListenerAndNoReadinessCheck()
+    {
+        await using var rig = await OperatorRig.StartAsync(webhooks: false);
+        await OperatorRig.EventuallyAsync(() => Task.FromResult(rig.Operator!.IsReady), TimeSpan.FromSeconds(20), "the operator to be ready");
+        Assert.Multiple(() =>
+        {
+            Assert.That(rig.Operator!.Webhooks, Is.Null);
+            Assert.That(rig.Operator.Manager.CheckReadiness().Select(c => c.Name), Does.Not.Contain("webhooks"));
         });
     }
 }

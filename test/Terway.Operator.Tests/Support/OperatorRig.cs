@@ -123,6 +123,9 @@ internal sealed class OperatorRig : IAsyncDisposable
         return rig;
     }
 
+    /// <summary>Points the API server's calls to the webhook Service at <paramref name="address"/> (an operator started outside the rig).</summary>
+    public void RouteWebhooksTo(Uri? address) => _webhookAddress.Uri = address;
+
     /// <summary>Starts an operator instance (same identity across restarts, like a restarted container in its pod).</summary>
     public async Task<OperatorHost> StartOperatorAsync(string identity = "terway-operator-0")
     {
