@@ -49,6 +49,9 @@ public sealed class ConfigurationTests
             healthzBindAddress: 127.0.0.1:8080
             metricsBindAddress: "0"
             webhookPort: 9443
+            webhookBindAddress: 127.0.0.1
+            webhookExtraSANs: [127.0.0.1, operator.local]
+            disableWebhook: true
             certDir: /tmp/certs
             ipStack: dual
             enableTrunk: false
@@ -87,6 +90,8 @@ public sealed class ConfigurationTests
             Assert.That((options.ControllerNamespace, options.ControllerName, options.LeaderElection), Is.EqualTo(("terway", "my-lease", false)));
             Assert.That((options.LeaseDuration, options.RenewDeadline, options.RetryPeriod), Is.EqualTo((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5))));
             Assert.That((options.HealthzBindAddress, options.MetricsBindAddress, options.WebhookPort, options.CertDir), Is.EqualTo(("127.0.0.1:8080", "0", 9443, "/tmp/certs")));
+            Assert.That((options.WebhookBindAddress, options.DisableWebhook), Is.EqualTo(("127.0.0.1", true)));
+            Assert.That(options.WebhookExtraSans, Is.EqualTo(new[] { "127.0.0.1", "operator.local" }));
             Assert.That((options.IpStack, options.EnableTrunk), Is.EqualTo(("dual", false)));
             Assert.That(options.IsControllerEnabled(ControllerSelection.Node), Is.False);
             Assert.That(options.IsControllerEnabled(ControllerSelection.PodEni), Is.True);
@@ -116,6 +121,17 @@ public sealed class ConfigurationTests
             Assert.That(cloud.RateLimitsPerMinute["CreateNetworkInterface"], Is.EqualTo(100));
             Assert.That(cloud.AttemptTimeout, Is.EqualTo(TimeSpan.FromSeconds(5)));
         });
+
+        var webhooks = OperatorHost.WebhookOptionsFrom(options);
+        Assert.Multiple(() =>
+        {
+            Assert.That((webhooks.Port, webhooks.BindAddress, webhooks.Namespace), Is.EqualTo((9443, "127.0.0.1", "terway")));
+            Assert.That(webhooks.ExtraSubjectAlternativeNames, Is.EqualTo(new[] { "127.0.0.1", "operator.local" }));
+            Assert.That((webhooks.EnableTrunk, webhooks.CustomStatefulWorkloadKinds), Is.EqualTo((false, new[] { "CloneSet" })));
+            Assert.That(webhooks.DefaultVSwitchIds, Is.EqualTo(new[] { "vsw-h1", "vsw-h2", "vsw-i1" }), "every zone's, sorted, as Terway");
+            Assert.That(webhooks.DefaultSecurityGroupIds, Is.EqualTo(new[] { "sg-1", "sg-2" }));
+            Assert.That(webhooks.VpcId, Is.EqualTo(options.VpcId));
+        });
     }
 
     [Test]
@@ -130,6 +146,7 @@ public sealed class ConfigurationTests
             renewDeadline: 20s
             rateLimit: {CreateNetworkInterface: -1}
             healthzBindAddress: nowhere
+            webhookBindAddress: everywhere
             cloud: {ecsEndpoint: "ftp://x", colour: blue}
             """))!;
         Assert.Multiple(() =>
@@ -144,6 +161,7 @@ public sealed class ConfigurationTests
             Assert.That(ex.Errors, Has.Some.StartsWith("renewDeadline (00:00:20) must be shorter than leaseDuration"));
             Assert.That(ex.Errors, Has.Some.StartsWith("rateLimit.CreateNetworkInterface: must be a positive number"));
             Assert.That(ex.Errors, Has.Some.StartsWith("healthzBindAddress:"));
+            Assert.That(ex.Errors, Has.Some.StartsWith("webhookBindAddress: 'everywhere' is not an IP address"));
             Assert.That(ex.Errors, Has.Some.StartsWith("cloud.ecsEndpoint: 'ftp://x/' must be an absolute http or https URI"));
             Assert.That(ex.Errors, Has.Some.StartsWith("cloud.colour: unknown key"));
             Assert.That(ex.Message, Does.StartWith("invalid operator configuration:"));
