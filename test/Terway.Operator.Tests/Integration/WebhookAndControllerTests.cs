@@ -63,6 +63,9 @@ public sealed class WebhookAndControllerTests
             Assert.That(eni.Status, Is.EqualTo(EniStatus.InUse));
             Assert.That(eni.Type, Is.EqualTo(EniType.Member));
             Assert.That(pe.Spec.Allocations[0].Eni!.VSwitchId, Is.EqualTo(OperatorRig.VSwitchH), "the vSwitch of the node's zone");
+            Assert.That(eni.SecurityGroupIds, Is.EqualTo(new[] { OperatorRig.SgPods }));
+            Assert.That(eni.TrunkNetworkInterfaceId, Is.Not.Null.And.EqualTo(pe.Status!.TrunkEniId), "on node-1's trunk");
+            Assert.That(pe.Status.InstanceId, Is.EqualTo(OperatorRig.Instance1));
         });
     }
 
