@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Terway.NodeAgent.Netlink;
 using Terway.NodeAgent.Tc;
 
-namespace Terway.NodeAgent.Tests.Fabric;
+namespace Terway.Sandbox.Fabric;
 
 /// <summary>
 /// Everything a datapath could leave behind in a namespace, as comparable text lines: links,
