@@ -251,6 +251,18 @@ public sealed class VpcFabric : IAsyncDisposable
     public bool RemoveVpcRoute(IPNetwork destination) =>
         RouterNetlink.DeleteRoute(new RouteInfo { Family = destination.BaseAddress.AddressFamily, Destination = destination.BaseAddress, DestinationPrefix = destination.PrefixLength });
 
+    /// <summary>The addresses the VPC delivers on <paramref name="vSwitch"/> without asking (its permanent neighbours).</summary>
+    public IReadOnlyList<(IPAddress Address, PhysicalAddress Mac)> RoutedAddresses(VSwitch vSwitch) =>
+        [.. RouterNetlink.ListNeighbours(vSwitch.BridgeIndex).Where(n => n.IsPermanent && n.Mac is not null).Select(n => (n.Address, n.Mac!))];
+
+    /// <summary>The router's IPv4 routes that have a next hop: the VPC route table entries.</summary>
+    public IReadOnlyList<(IPNetwork Destination, IPAddress NextHop)> VpcRoutes() =>
+        [.. RouterNetlink.ListRoutes(AddressFamily.InterNetwork).Where(r => r.Gateway is not null && r.Destination is not null)
+            .Select(r => (new IPNetwork(r.Destination!, r.DestinationPrefix), r.Gateway!))];
+
+    /// <summary>Names of the router's links (bridges, ENI ports, member conduits).</summary>
+    public IReadOnlyList<string> RouterLinkNames() => [.. RouterNetlink.ListLinks().Select(l => l.Name)];
+
     internal string NextLinkName(string kind) => $"{kind}{Interlocked.Increment(ref _linkCounter)}";
 
     /// <summary>Deletes every namespace the fabric made; links die with them.</summary>
