@@ -53,8 +53,9 @@ public sealed class SandboxPaths
     {
         Directory.CreateDirectory(Root);
         Directory.CreateDirectory(LogsDirectory);
+        // A lock of a process that still runs is held (by this very process too: one sandbox per folder).
         if (File.Exists(LockFile) && int.TryParse(File.ReadAllText(LockFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-            && pid != Environment.ProcessId && IsRunning(pid))
+            && IsRunning(pid))
         {
             throw new InvalidOperationException($"another sandbox (process {pid}) uses {Root}; stop it or pass --state-dir");
         }
