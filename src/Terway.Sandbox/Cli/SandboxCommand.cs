@@ -58,14 +58,18 @@ internal static class SandboxCommand
         return await RunAsync(options, stop.Token);
     }
 
-    /// <summary>Runs the sandbox with <paramref name="options"/> until the demo ends (with --exit-after-demo) or <paramref name="stop"/>.</summary>
-    public static async Task<int> RunAsync(SandboxOptions options, CancellationToken stop)
+    /// <summary>
+    /// Runs the sandbox with <paramref name="options"/> (and <paramref name="extensions"/>: the operator,
+    /// node agents, CNI network) until the demo ends (with --exit-after-demo) or <paramref name="stop"/>.
+    /// Exit code 0, or 1 when the demo failed or the sandbox could not start.
+    /// </summary>
+    public static async Task<int> RunAsync(SandboxOptions options, CancellationToken stop, SandboxExtensions? extensions = null)
     {
         var output = options.Output ?? Console.Out;
         SandboxHost host;
         try
         {
-            host = await SandboxHost.StartAsync(options, null, stop);
+            host = await SandboxHost.StartAsync(options, extensions, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

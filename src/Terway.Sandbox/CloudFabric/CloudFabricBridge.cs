@@ -18,6 +18,12 @@ internal sealed record CloudFabricBridgeOptions
 
     /// <summary>Longest wait after failures.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Shortest time between two passes: every cloud API call signals a change, and a pass
+    /// snapshots the whole region, so under load passes are batched.
+    /// </summary>
+    public TimeSpan MinInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 }
 
 /// <summary>
@@ -195,6 +201,7 @@ internal sealed partial class CloudFabricBridge : IAsyncDisposable
         var retry = _options.RetryDelay;
         while (!ct.IsCancellationRequested)
         {
+            var passStarted = time.GetTimestamp();
             var version = _simulator.ChangeVersion;
             bool clean;
             DateTimeOffset? nextTransition;
@@ -237,6 +244,12 @@ internal sealed partial class CloudFabricBridge : IAsyncDisposable
             var timer = Task.Delay(wait, time, waitCts.Token);
             await Task.WhenAny(change, timer);
             await waitCts.CancelAsync();
+            var rest = _options.MinInterval - time.GetElapsedTime(passStarted);
+            if (rest > TimeSpan.Zero)
+            {
+                await Task.Delay(rest, time, ct);
+            }
+
             ct.ThrowIfCancellationRequested();
         }
     }

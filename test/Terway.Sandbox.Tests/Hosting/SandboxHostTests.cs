@@ -12,7 +12,7 @@ namespace Terway.Sandbox.Tests.Hosting;
 
 /// <summary>The sandbox host end to end: the demo as root, control-plane-only mode, the state folder and the extension points.</summary>
 [TestFixture]
-public sealed class SandboxHostTests
+public sealed partial class SandboxHostTests
 {
     private string _state = null!;
 
@@ -29,13 +29,14 @@ public sealed class SandboxHostTests
     }
 
     [Test]
-    public async Task Demo_AsRoot_PodsRunAndReachEachOther_ExtensionsRunInOrder_NothingLeftBehind()
+    public async Task Cli_ExitAfterDemo_AsRoot_PodsRunAndReachEachOther_ExtensionsRunInOrder_NothingLeftBehind()
     {
         TestEnvironment.RequireRoot();
         TestEnvironment.RequireCnirt();
         TestEnvironment.RequireReferencePlugins();
         var output = new StringWriter();
         var journal = new List<string>();
+        var nodes = new List<string>();
         var extensions = new SandboxExtensions();
         extensions.ControlPlane.Add(ctx => new RecordingComponent("operator", journal, async ct =>
         {
@@ -49,40 +50,49 @@ public sealed class SandboxHostTests
         {
             Assert.That(File.Exists(node.FabricNode.Path), Is.True, "the node's namespace exists before its agent starts");
             Assert.That(Directory.Exists(node.RunDirectory), Is.True);
+            lock (nodes)
+            {
+                nodes.Add(node.Node.Name);
+            }
+
             return Task.CompletedTask;
         }));
         var namespacesBefore = NetworkNamespaces();
+        var options = SandboxCommand.Parse(["--exit-after-demo", "--nodes", "2", "--state-dir", _state]) with { Output = output };
 
-        var host = await SandboxHost.StartAsync(new SandboxOptions { Nodes = 2, StateDirectory = _state, Output = output }, extensions);
-        string prefix;
-        try
-        {
-            Assert.That(host.FabricMode, Is.True, host.ControlPlaneOnlyReason);
-            prefix = host.Context.Fabric!.Prefix;
-            Assert.That(host.Kubelets, Has.Count.EqualTo(2));
-            var report = await host.RunDemoAsync();
-            Assert.That(report.Succeeded, Is.True, output.ToString());
-            Assert.That(report.Running, Is.EqualTo(report.ExpectedPods));
-            Assert.That(report.Pings, Is.EqualTo(report.ExpectedPods * (report.ExpectedPods - 1)), "every pair pinged");
-            Assert.That(report.PingsAnswered, Is.EqualTo(report.Pings));
-        }
-        finally
-        {
-            await host.DisposeAsync();
-        }
+        var code = await SandboxCommand.RunAsync(options, CancellationToken.None, extensions);
 
         var text = output.ToString();
+        Assert.That(code, Is.Zero, text);
         Assert.That(text, Does.Contain("reference CNI plugins (bridge + host-local), not Terway"));
         Assert.That(text, Does.Match(@"fixed-ip-demo/db-0\s+Running\s+10\.244\."), "a live line per pod");
+        Assert.That(text, Does.Match(@"pods\s+7 expected, 7 scheduled, 7 running"));
+        Assert.That(text, Does.Contain("42/42 pings answered"), "every pair of the 7 pods");
         Assert.That(text, Does.Contain("result         OK"));
+        Assert.That(nodes, Has.Count.EqualTo(2));
         Assert.That(journal, Is.EqualTo(new[]
         {
-            "start operator", $"start agent {host.Context.Nodes[0].Name}", $"start agent {host.Context.Nodes[1].Name}",
-            $"stop agent {host.Context.Nodes[1].Name}", $"stop agent {host.Context.Nodes[0].Name}", "stop operator",
+            "start operator", $"start agent {nodes[0]}", $"start agent {nodes[1]}", $"stop agent {nodes[1]}", $"stop agent {nodes[0]}", "stop operator",
         }));
+        var prefix = FabricPrefix().Match(text).Groups[1].Value;
+        Assert.That(prefix, Is.Not.Empty, text);
         Assert.That(NetworkNamespaces().Except(namespacesBefore).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)), Is.Empty, "every namespace removed");
         Assert.That(Directory.EnumerateFileSystemEntries(_state).Select(Path.GetFileName), Is.EqualTo(new[] { "logs" }), "only the logs stay");
         Assert.That(File.ReadAllText(Path.Combine(_state, "logs", "sandbox.log")), Does.Contain("Registered node"));
+    }
+
+    [Test]
+    public async Task Cli_Serving_StopsCleanlyOnCancel()
+    {
+        var output = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var options = SandboxCommand.Parse(["--control-plane-only", "--no-demo", "--nodes", "1", "--state-dir", _state]) with { Output = output };
+        var run = SandboxCommand.RunAsync(options, stop.Token);
+        Assert.That(await TestEnvironment.EventuallyAsync(() => output.ToString().Contains("Serving", StringComparison.Ordinal), TimeSpan.FromSeconds(60)), Is.True, output.ToString());
+        Assert.That(File.Exists(Path.Combine(_state, "kubeconfig")), Is.True);
+        await stop.CancelAsync();
+        Assert.That(await run, Is.Zero);
+        Assert.That(Directory.EnumerateFileSystemEntries(_state).Select(Path.GetFileName), Is.EqualTo(new[] { "logs" }));
     }
 
     [Test]
@@ -158,6 +168,9 @@ public sealed class SandboxHostTests
         await stderr; // warnings ("not namespace scoped") are not the answer
         return await stdout;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"prefix (tw[0-9a-f]{6})")]
+    private static partial System.Text.RegularExpressions.Regex FabricPrefix();
 
     private static List<string> NetworkNamespaces() =>
         Directory.Exists("/var/run/netns") ? [.. Directory.GetFiles("/var/run/netns").Select(Path.GetFileName).OfType<string>()] : [];
