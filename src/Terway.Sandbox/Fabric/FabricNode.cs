@@ -75,6 +75,7 @@ public sealed class FabricNode
     {
         var lo = Netlink.GetLink("lo")!;
         Netlink.AddAddress(lo.Index, address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128, flags: address.AddressFamily == AddressFamily.InterNetworkV6 ? Ifa.F_NODAD : 0);
+        Ipv6Settle.WaitForAddress(Netlink, lo.Index, address);
     }
 
     /// <summary>Names of the node's links (for inspection).</summary>
@@ -116,6 +117,7 @@ public sealed class FabricNode
                 if (ip6 is not null)
                 {
                     Netlink.AddAddress(link.Index, ip6, 128, flags: Ifa.F_NODAD);
+                    Ipv6Settle.WaitForAddress(Netlink, link.Index, ip6);
                 }
             }
         }

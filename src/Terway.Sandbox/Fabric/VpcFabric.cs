@@ -130,6 +130,7 @@ public sealed class VpcFabric : IAsyncDisposable
         if (cidr6 is { } c6)
         {
             RouterNetlink.AddAddress(bridge.Index, vsw.GatewayV6!, c6.PrefixLength, flags: Ifa.F_NODAD);
+            Ipv6Settle.WaitForAddress(RouterNetlink, bridge.Index, vsw.GatewayV6!);
         }
 
         lock (_gate)
@@ -169,7 +170,14 @@ public sealed class VpcFabric : IAsyncDisposable
             _owned.Add(ns);
         }
 
-        netlink.SetUp(netlink.GetLink("lo")!.Index, true, "lo");
+        var lo = netlink.GetLink("lo")!;
+        netlink.SetUp(lo.Index, true, "lo");
+        if (vSwitch.CidrV6 is not null)
+        {
+            // Bringing lo up adds ::1 the same asynchronous way as any IPv6 address.
+            Ipv6Settle.WaitForAddress(netlink, lo.Index, IPAddress.IPv6Loopback);
+        }
+
         var node = new FabricNode(this, name, path, ns, netlink);
         var eni = node.AttachEniCore(vSwitch, "eth0", configure: true, primary);
         node.PrimaryEni = eni;
