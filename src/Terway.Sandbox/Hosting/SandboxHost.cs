@@ -197,7 +197,7 @@ public sealed partial class SandboxHost : IAsyncDisposable
         }
         else
         {
-            Say($"  fabric       none: {ControlPlaneOnlyReason}");
+            Say("  fabric       none (control plane only, see the note above)");
         }
 
         _cluster = new SimulatedCluster(Context.Admin, cloud, new SimulatedClusterOptions(), _logs);
