@@ -41,6 +41,17 @@ public sealed class SandboxExtensions
     /// </summary>
     public IList<Func<SandboxNodeContext, ISandboxComponent>> PerNode { get; } = [];
 
+    /// <summary>
+    /// When true, the operator's admission webhook configurations (<c>config/operator/webhooks.yaml</c>:
+    /// MutatingWebhookConfiguration and ValidatingWebhookConfiguration <c>terway-controlplane</c>, calling
+    /// Service <c>kube-system/terway-operator-webhook:443</c>) are applied after CRDs and RBAC and before
+    /// the <see cref="ControlPlane"/> components start. The operator component then serves them and,
+    /// before its <c>StartAsync</c> returns, makes the Service reach its listener with
+    /// <see cref="SandboxServices.Register"/>. Off by default: the validating webhook fails closed, so
+    /// without an operator serving it every PodNetworking create would be denied.
+    /// </summary>
+    public bool OperatorWebhooks { get; set; }
+
     /// <summary>The pod network the kubelets call; null uses <see cref="Kubelet.ReferenceCniNetwork"/>.</summary>
     public Func<SandboxContext, Kubelet.ICniNetwork>? CniNetwork { get; set; }
 }

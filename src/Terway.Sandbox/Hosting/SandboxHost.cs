@@ -28,6 +28,8 @@ namespace Terway.Sandbox.Hosting;
 /// </summary>
 public sealed partial class SandboxHost : IAsyncDisposable
 {
+    private const string OperatorWebhooksFile = "operator/webhooks.yaml";
+
     private readonly SandboxOptions _options;
     private readonly SandboxExtensions _extensions;
     private readonly TextWriter _out;
@@ -208,6 +210,13 @@ public sealed partial class SandboxHost : IAsyncDisposable
 
         _progress = new PodProgress(Context.Admin, _out, _clock, _logs);
         await _progress.StartAsync(ct);
+
+        if (_extensions.OperatorWebhooks)
+        {
+            var webhooks = ConfigFiles.Documents(ConfigFiles.Read(OperatorWebhooksFile, _configDirectory));
+            await new ManifestApplier(Context.Admin).ApplyAllAsync(webhooks, InstallNames.Namespace, ct);
+            Say($"  applied      {webhooks.Count} webhook configurations (config/{OperatorWebhooksFile}); the operator serves them");
+        }
 
         foreach (var factory in _extensions.ControlPlane)
         {

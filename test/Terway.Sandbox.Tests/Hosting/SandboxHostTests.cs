@@ -111,6 +111,39 @@ public sealed partial class SandboxHostTests
     }
 
     [Test]
+    public async Task Extensions_OperatorWebhooks_ConfigurationsExistBeforeTheOperatorStarts_AndTheApiServerCallsThem()
+    {
+        var journal = new List<string>();
+        var extensions = new SandboxExtensions { OperatorWebhooks = true };
+        Kubernetes? admin = null;
+        extensions.ControlPlane.Add(ctx => new RecordingComponent("operator", journal, async ct =>
+        {
+            admin = ctx.Admin;
+            var mutating = await ctx.Admin.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync("terway-controlplane", cancellationToken: ct);
+            var validating = await ctx.Admin.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("terway-controlplane", cancellationToken: ct);
+            Assert.That(mutating.Webhooks.Single().ClientConfig.Service.Name, Is.EqualTo("terway-operator-webhook"));
+            Assert.That(validating.Webhooks.Single().FailurePolicy, Is.EqualTo("Fail"));
+        }));
+        var host = await SandboxHost.StartAsync(new SandboxOptions { Nodes = 1, StateDirectory = _state, Output = TextWriter.Null, ControlPlaneOnly = true }, extensions);
+        await using (host)
+        {
+            Assert.That(journal, Is.EqualTo(new[] { "start operator" }));
+            var podNetworking = new JsonObject
+            {
+                ["apiVersion"] = "network.alibabacloud.com/v1beta1",
+                ["kind"] = "PodNetworking",
+                ["metadata"] = new JsonObject { ["name"] = "no-operator-serving" },
+                ["spec"] = new JsonObject { ["vSwitchOptions"] = new JsonArray("vsw-a"), ["securityGroupIDs"] = new JsonArray("sg-a") },
+            };
+
+            // Nothing registered the webhook Service: the fail-closed validating webhook denies the create.
+            var denied = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() =>
+                admin!.CustomObjects.CreateClusterCustomObjectAsync(podNetworking, "network.alibabacloud.com", "v1beta1", "podnetworkings"));
+            Assert.That(denied!.Response.Content, Does.Contain("terway.validate.k8s.io"));
+        }
+    }
+
+    [Test]
     public async Task StateFolder_KubeconfigsAndCloudCredentials_WorkWithKubectlAndTheCloudClient()
     {
         var output = new StringWriter();
