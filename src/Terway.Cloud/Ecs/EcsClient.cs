@@ -166,6 +166,24 @@ internal sealed class EcsClient(OpenApiInvoker invoker) : IEcsClient
     public IAsyncEnumerable<EcsInstance> ListInstancesAsync(DescribeInstancesRequest request, CancellationToken cancellationToken = default) =>
         Paging.ByToken("DescribeInstances", request.NextToken, (token, ct) => DescribeInstancesAsync(request with { NextToken = token }, ct), cancellationToken);
 
+    public Task<CloudPage<SecurityGroup>> DescribeSecurityGroupsAsync(DescribeSecurityGroupsRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.SecurityGroupIds is { Count: > 100 })
+        {
+            throw new ArgumentException($"at most 100 security group IDs per request, got {request.SecurityGroupIds.Count}", nameof(request));
+        }
+
+        var call = New("DescribeSecurityGroups")
+            .Add("VpcId", request.VpcId)
+            .AddJsonArray("SecurityGroupIds", request.SecurityGroupIds)
+            .Add("MaxResults", Math.Clamp(request.MaxResults, 1, 100))
+            .Add("NextToken", string.IsNullOrEmpty(request.NextToken) ? null : request.NextToken);
+        return invoker.InvokeAsync(call, EcsParsers.SecurityGroupPage, cancellationToken);
+    }
+
+    public IAsyncEnumerable<SecurityGroup> ListSecurityGroupsAsync(DescribeSecurityGroupsRequest request, CancellationToken cancellationToken = default) =>
+        Paging.ByToken("DescribeSecurityGroups", request.NextToken, (token, ct) => DescribeSecurityGroupsAsync(request with { NextToken = token }, ct), cancellationToken);
+
     internal static IEnumerable<KeyValuePair<string, string>>? Pairs(IReadOnlyList<CloudTag>? tags) =>
         tags?.Select(t => new KeyValuePair<string, string>(t.Key, t.Value));
 

@@ -475,3 +475,44 @@ public sealed record EcsInstance
     /// <summary><c>Tags.Tag[]</c>.</summary>
     public IReadOnlyList<CloudTag> Tags { get; init; } = [];
 }
+
+/// <summary>DescribeSecurityGroups filters.</summary>
+public sealed record DescribeSecurityGroupsRequest
+{
+    /// <summary><c>VpcId</c>.</summary>
+    public string? VpcId { get; init; }
+
+    /// <summary><c>SecurityGroupIds</c>, sent as a JSON array string (at most 100).</summary>
+    public IReadOnlyList<string>? SecurityGroupIds { get; init; }
+
+    /// <summary><c>MaxResults</c> (1–100).</summary>
+    public int MaxResults { get; init; } = 100;
+
+    /// <summary><c>NextToken</c> of the previous page.</summary>
+    public string? NextToken { get; init; }
+}
+
+/// <summary>One entry of <c>SecurityGroups.SecurityGroup[]</c>.</summary>
+public sealed record SecurityGroup
+{
+    /// <summary><c>SecurityGroupId</c>.</summary>
+    public required string SecurityGroupId { get; init; }
+
+    /// <summary><c>VpcId</c>.</summary>
+    public string? VpcId { get; init; }
+
+    /// <summary><c>SecurityGroupName</c>.</summary>
+    public string? SecurityGroupName { get; init; }
+
+    /// <summary><c>SecurityGroupType</c> (<c>normal</c> or <c>enterprise</c>).</summary>
+    public string? SecurityGroupType { get; init; }
+
+    /// <summary><c>Description</c>.</summary>
+    public string? Description { get; init; }
+
+    /// <summary><c>ResourceGroupId</c>.</summary>
+    public string? ResourceGroupId { get; init; }
+
+    /// <summary><c>CreationTime</c>.</summary>
+    public DateTimeOffset? CreationTime { get; init; }
+}

@@ -129,4 +129,21 @@ internal static class EcsParsers
         e.Str("NextToken"),
         e.Int("TotalCount"),
         e.Str("RequestId"));
+
+    public static SecurityGroup SecurityGroup(JsonElement e) => new()
+    {
+        SecurityGroupId = e.RequireStr("SecurityGroupId"),
+        VpcId = e.Str("VpcId"),
+        SecurityGroupName = e.Str("SecurityGroupName"),
+        SecurityGroupType = e.Str("SecurityGroupType"),
+        Description = e.Str("Description"),
+        ResourceGroupId = e.Str("ResourceGroupId"),
+        CreationTime = e.Time("CreationTime"),
+    };
+
+    public static CloudPage<SecurityGroup> SecurityGroupPage(JsonElement e) => new(
+        e.Items("SecurityGroups", "SecurityGroup").Select(SecurityGroup).ToList(),
+        e.Str("NextToken"),
+        e.Int("TotalCount"),
+        e.Str("RequestId"));
 }

@@ -75,4 +75,13 @@ public interface IEcsClient
     /// <param name="request">Filters.</param>
     /// <param name="cancellationToken">Cancels the enumeration.</param>
     IAsyncEnumerable<EcsInstance> ListInstancesAsync(DescribeInstancesRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// DescribeSecurityGroups: security groups by ID (a JSON-array parameter, at most 100) and/or VPC. IDs that do
+    /// not exist are simply absent from the answer, which is how callers check that groups exist.
+    /// </summary>
+    Task<CloudPage<SecurityGroup>> DescribeSecurityGroupsAsync(DescribeSecurityGroupsRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Every page of <see cref="DescribeSecurityGroupsAsync"/>.</summary>
+    IAsyncEnumerable<SecurityGroup> ListSecurityGroupsAsync(DescribeSecurityGroupsRequest request, CancellationToken cancellationToken = default);
 }

@@ -57,6 +57,9 @@ public static class ConditionReasons
     /// <summary>Node CR: the trunk ENI is attached.</summary>
     public const string TrunkAttached = "TrunkAttached";
 
+    /// <summary>Node CR: metadata and capacity are recorded (a node without a trunk ENI: exclusive ENI mode, or no trunk support).</summary>
+    public const string NodeSynced = "NodeSynced";
+
     // Progress.
 
     /// <summary>Generic: work is in progress.</summary>
@@ -73,6 +76,9 @@ public static class ConditionReasons
 
     /// <summary>PodENI: ENIs are being released (phase Deleting).</summary>
     public const string Deleting = "Deleting";
+
+    /// <summary>Node CR: the node is going away and its ENIs are being released.</summary>
+    public const string Releasing = "Releasing";
 
     // Failure.
 

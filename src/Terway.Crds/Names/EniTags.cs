@@ -24,6 +24,16 @@ public static class EniTags
     /// <summary>Tag key that, with value "true", blocks an ENI from pod use.</summary>
     public const string ExcludedKey = "terway.alibabacloud.com/excluded";
 
+    /// <summary>
+    /// Tag key on ENIs the operator creates for a PodENI; the value is <c>namespace/name</c>. Not a Terway tag:
+    /// it lets garbage collection recognise an ENI whose PodENI has not recorded it yet (a crash between create
+    /// and record) and lets people see what an ENI is for.
+    /// </summary>
+    public const string OwnerPodEniKey = "terway.alibabacloud.com/podeni";
+
+    /// <summary>Tag key on trunk ENIs the operator creates; the value is the node name. Not a Terway tag.</summary>
+    public const string OwnerNodeKey = "terway.alibabacloud.com/node";
+
     /// <summary>Description given to every ENI this system creates.</summary>
     public const string Description = "interface create by terway";
 }

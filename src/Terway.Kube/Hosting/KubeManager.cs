@@ -36,6 +36,7 @@ public sealed partial class KubeManager : IAsyncDisposable
     private Task? _electionTask;
     private Task? _eventsTask;
     private readonly List<Task> _controllerTasks = [];
+    private readonly List<Func<HealthCheckResult>> _readinessChecks = [];
     private HealthServer? _healthServer;
     private bool _started;
 
@@ -189,7 +190,20 @@ public sealed partial class KubeManager : IAsyncDisposable
         }
     }
 
-    /// <summary>The readiness checks: informers synced, and leader or a participating standby.</summary>
+    /// <summary>
+    /// Adds a readiness check of a component the manager does not own (e.g. a webhook listener), so
+    /// <c>/readyz</c> only passes once it is up too. The check is called on every probe: keep it cheap.
+    /// </summary>
+    public void AddReadinessCheck(Func<HealthCheckResult> check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        lock (_lock)
+        {
+            _readinessChecks.Add(check);
+        }
+    }
+
+    /// <summary>The readiness checks: informers synced, leader or a participating standby, and any added check.</summary>
     public IReadOnlyList<HealthCheckResult> CheckReadiness()
     {
         var pending = _informers.Values.Where(i => !i.HasSynced).Select(i => i.Name).ToList();
@@ -203,6 +217,13 @@ public sealed partial class KubeManager : IAsyncDisposable
                 le.IsLeader ? "leader" : le.IsRunning ? $"standby (leader: {le.Leader ?? "none"})" : "not participating"));
         }
 
+        Func<HealthCheckResult>[] extra;
+        lock (_lock)
+        {
+            extra = [.. _readinessChecks];
+        }
+
+        results.AddRange(extra.Select(check => check()));
         return results;
     }
 

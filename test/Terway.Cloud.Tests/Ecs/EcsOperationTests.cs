@@ -314,4 +314,50 @@ public sealed class EcsOperationTests
             Assert.That(i.Tags.Single(), Is.EqualTo(new CloudTag("k", "v")));
         });
     }
+
+    [Test]
+    public async Task DescribeSecurityGroups_Ids_SentAsJsonArrayStringAndParsed()
+    {
+        var handler = new FakeHandler(_ => FakeHandler.Json("""
+            {"RequestId":"R","NextToken":"","RegionId":"cn-hangzhou","SecurityGroups":{"SecurityGroup":[
+             {"SecurityGroupId":"sg-1","VpcId":"vpc-1","SecurityGroupName":"pods","SecurityGroupType":"normal","Description":"d",
+              "ResourceGroupId":"rg-1","CreationTime":"2024-01-02T03:04:05Z"}]}}
+            """));
+        using var client = Harness.Client(handler);
+
+        var page = await client.Ecs.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { VpcId = "vpc-1", SecurityGroupIds = ["sg-1", "sg-missing"] });
+
+        var request = handler.Requests.Single();
+        var query = request.Query;
+        Assert.Multiple(() =>
+        {
+            Assert.That(request.Action, Is.EqualTo("DescribeSecurityGroups"));
+            Assert.That(query["SecurityGroupIds"], Is.EqualTo("[\"sg-1\",\"sg-missing\"]"));
+            Assert.That(query["VpcId"], Is.EqualTo("vpc-1"));
+            Assert.That(query["MaxResults"], Is.EqualTo("100"));
+        });
+        var sg = page.Items.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(sg.SecurityGroupId, Is.EqualTo("sg-1"));
+            Assert.That(sg.VpcId, Is.EqualTo("vpc-1"));
+            Assert.That(sg.SecurityGroupName, Is.EqualTo("pods"));
+            Assert.That(sg.SecurityGroupType, Is.EqualTo("normal"));
+            Assert.That(sg.ResourceGroupId, Is.EqualTo("rg-1"));
+            Assert.That(sg.CreationTime, Is.EqualTo(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero)));
+        });
+    }
+
+    [Test]
+    public async Task DescribeSecurityGroups_MoreThan100Ids_RejectedBeforeAnyRequest()
+    {
+        var handler = new FakeHandler(_ => FakeHandler.Json("{}"));
+        using var client = Harness.Client(handler);
+
+        await Assert.ThatAsync(() => client.Ecs.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+        {
+            SecurityGroupIds = Enumerable.Range(0, 101).Select(i => "sg-" + i).ToList(),
+        }), Throws.InstanceOf<ArgumentException>());
+        Assert.That(handler.Requests, Is.Empty);
+    }
 }

@@ -41,6 +41,7 @@ public sealed partial class WebhookServer : IAsyncDisposable
     private readonly WebhookMetrics _metrics;
     private readonly CancellationTokenSource? _ownedLoop;
     private readonly Task? _ownedLoopTask;
+    private int _stopped;
 
     private WebhookServer(WebApplication app, Uri baseAddress, IServingCertificateSource certificates, WebhookMetrics metrics, CancellationTokenSource? ownedLoop, Task? ownedLoopTask)
     {
@@ -60,6 +61,9 @@ public sealed partial class WebhookServer : IAsyncDisposable
 
     /// <summary>The certificate currently presented.</summary>
     public X509Certificate2 ServingCertificate => _certificates.ServingCertificate;
+
+    /// <summary>Whether the listener accepts connections (from a successful start until disposal).</summary>
+    public bool IsListening => Volatile.Read(ref _stopped) == 0;
 
     /// <summary>
     /// Starts the webhooks in-process, as the sandbox and tests do: syncs the certificate Secret and the
@@ -174,6 +178,11 @@ public sealed partial class WebhookServer : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
         _metrics.Dispose();

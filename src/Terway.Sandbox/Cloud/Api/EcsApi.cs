@@ -22,6 +22,7 @@ internal static class EcsApi
         new(CloudProduct.Ecs, "UnassignIpv6Addresses", UnassignIpv6Addresses, ConflictKey: EniKey),
         new(CloudProduct.Ecs, "DescribeInstanceTypes", DescribeInstanceTypes),
         new(CloudProduct.Ecs, "DescribeInstances", DescribeInstances),
+        new(CloudProduct.Ecs, "DescribeSecurityGroups", DescribeSecurityGroups),
     ];
 
     private static string? EniKey(ApiParameters p) => p.Get("NetworkInterfaceId") is { } id ? "eni:" + id : null;
@@ -362,6 +363,57 @@ internal static class EcsApi
 
         r["Instances"] = Wire.Set("Instance", page.Select(i =>
             (JsonNode?)Wire.Instance(i, call.Model.InstanceNetworkInterfaces(i.InstanceId), call.RegionId)));
+    }
+
+    private static void DescribeSecurityGroups(ApiCall call, JsonObject r)
+    {
+        // IDs that do not exist are left out of the answer (no error), as the API does; callers check
+        // existence by comparing what came back.
+        var p = call.P;
+        call.RequireRegion();
+        var ids = p.JsonStringArray("SecurityGroupIds", 100);
+        var single = p.Get("SecurityGroupId");
+        var vpcId = p.Get("VpcId");
+        var name = p.Get("SecurityGroupName");
+        var matches = call.Model.SecurityGroups()
+            .Where(g => ids.Count == 0 || ids.Contains(g.SecurityGroupId))
+            .Where(g => single is null || g.SecurityGroupId == single)
+            .Where(g => vpcId is null || g.VpcId == vpcId)
+            .Where(g => name is null || g.SecurityGroupName == name)
+            .ToList();
+
+        IEnumerable<SecurityGroupDefinition> page;
+        var maxResults = p.RawInt("MaxResults");
+        var nextToken = p.Get("NextToken");
+        if (maxResults is not null || nextToken is not null)
+        {
+            var size = Math.Clamp(maxResults ?? 10, 1, 100);
+            var after = nextToken is null ? null : PageToken.DecodeKey("sg", nextToken);
+            var rest = matches.SkipWhile(g => after is not null && g.SecurityGroupId != after).Skip(after is null ? 0 : 1).ToList();
+            page = rest.Take(size).ToList();
+            r["NextToken"] = rest.Count > size ? PageToken.EncodeKey("sg", rest[size - 1].SecurityGroupId) : string.Empty;
+        }
+        else
+        {
+            var pageNumber = p.Int("PageNumber", 1, int.MaxValue) ?? 1;
+            var pageSize = p.Int("PageSize", 1, 50) ?? 10;
+            page = matches.Skip((int)Math.Min(int.MaxValue, (long)(pageNumber - 1) * pageSize)).Take(pageSize);
+            r["TotalCount"] = matches.Count;
+            r["PageNumber"] = pageNumber;
+            r["PageSize"] = pageSize;
+        }
+
+        r["RegionId"] = call.RegionId;
+        r["SecurityGroups"] = Wire.Set("SecurityGroup", page.Select(g => (JsonNode?)new JsonObject
+        {
+            ["SecurityGroupId"] = g.SecurityGroupId,
+            ["VpcId"] = g.VpcId,
+            ["SecurityGroupName"] = g.SecurityGroupName ?? string.Empty,
+            ["SecurityGroupType"] = "normal",
+            ["Description"] = string.Empty,
+            ["ResourceGroupId"] = string.Empty,
+            ["ServiceManaged"] = false,
+        }));
     }
 
     // ------------------------------------------------------------------ shared checks

@@ -383,4 +383,26 @@ public sealed class OperationShapeTests
         var vbr = await _h.OkAsync("DescribeRouteTableList", ("RouterType", "VBR"));
         Assert.That(vbr["TotalCount"]!.GetValue<int>(), Is.Zero);
     }
+
+    [Test]
+    public async Task DescribeSecurityGroups_ListsOnlyExistingIdsOfTheVpc()
+    {
+        var r = await _h.OkAsync("DescribeSecurityGroups", ("SecurityGroupIds", $"[\"{Ids.SgPods}\",\"sg-doesnotexist\"]"), ("VpcId", Ids.Vpc));
+        var groups = r["SecurityGroups"]!["SecurityGroup"]!.AsArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(groups.Select(g => S(g!["SecurityGroupId"])), Is.EqualTo(new[] { Ids.SgPods }));
+            Assert.That(S(groups[0]!["VpcId"]), Is.EqualTo(Ids.Vpc));
+            Assert.That(r["TotalCount"]!.GetValue<int>(), Is.EqualTo(1));
+        });
+
+        var otherVpc = await _h.OkAsync("DescribeSecurityGroups", ("SecurityGroupIds", $"[\"{Ids.SgPods}\"]"), ("VpcId", "vpc-other"));
+        Assert.That(otherVpc["SecurityGroups"]!["SecurityGroup"]!.AsArray(), Is.Empty);
+
+        var paged = await _h.OkAsync("DescribeSecurityGroups", ("MaxResults", "1"));
+        Assert.That(S(paged["NextToken"]), Is.Not.Empty);
+        var second = await _h.OkAsync("DescribeSecurityGroups", ("MaxResults", "1"), ("NextToken", S(paged["NextToken"])));
+        Assert.That(S(second["SecurityGroups"]!["SecurityGroup"]![0]!["SecurityGroupId"]), Is.Not.EqualTo(S(paged["SecurityGroups"]!["SecurityGroup"]![0]!["SecurityGroupId"])));
+        await _h.FailsAsync("InvalidParameter", 400, "DescribeSecurityGroups", ("SecurityGroupIds", "not-json"));
+    }
 }
