@@ -55,7 +55,7 @@ internal static class SandboxCommand
             c.Cancel = true;
             stop.Cancel();
         });
-        return await RunAsync(options, stop.Token);
+        return await RunAsync(options, stop.Token, Integration.TerwayExtensions.Create());
     }
 
     /// <summary>
