@@ -27,6 +27,7 @@ internal sealed partial class CniAgentService : IHostedService, IAsyncDisposable
     private AgentMetrics? _metrics;
     private CniServer? _server;
     private Task? _sweeper;
+    private int _disposed;
 
     public CniAgentService(NodeAgentOptions options, AgentCluster cluster, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -75,6 +76,11 @@ internal sealed partial class CniAgentService : IHostedService, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_server is not null)
         {
@@ -91,7 +97,13 @@ internal sealed partial class CniAgentService : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host disposes the service through both of its registrations (singleton and hosted service).
         await StopAsync(CancellationToken.None);
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _datapath?.Dispose();
         _metrics?.Dispose();
         _stopping.Dispose();
