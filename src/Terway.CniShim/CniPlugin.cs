@@ -24,31 +24,31 @@ internal sealed class CniPlugin
     public CniPlugin(Func<string, string?> getenv) => _getenv = getenv;
 
     /// <summary>Runs the command named by CNI_COMMAND; returns the process exit code.</summary>
-    public async Task<int> RunAsync(Stream stdin, Stream stdout, TextWriter stderr)
+    public int Run(Stream stdin, Stream stdout, TextWriter stderr)
     {
         var command = _getenv("CNI_COMMAND");
         if (string.IsNullOrEmpty(command))
         {
-            await stderr.WriteLineAsync(About);
-            await stderr.WriteLineAsync($"CNI protocol versions supported: {string.Join(", ", CniVersions.Supported)}");
+            stderr.WriteLine(About);
+            stderr.WriteLine($"CNI protocol versions supported: {string.Join(", ", CniVersions.Supported)}");
             return 0;
         }
 
         byte[] input;
         try
         {
-            input = await ReadStdinAsync(stdin);
+            input = ReadStdin(stdin);
         }
         catch (Exception e) when (e is IOException or CniException)
         {
-            return await FailAsync(stdout, e as CniException ?? new CniException(CniErrorCodes.IOFailure, "error reading stdin", e.Message), CniVersions.Latest, FileLog.None);
+            return Fail(stdout, e as CniException ?? new CniException(CniErrorCodes.IOFailure, "error reading stdin", e.Message), CniVersions.Latest, FileLog.None);
         }
 
         var requested = NetConf.PeekVersion(input);
         var answerVersion = requested is not null && CniVersions.IsSupported(requested) ? requested : CniVersions.Latest;
         if (command == CniCommands.Version)
         {
-            await stdout.WriteAsync(ResultWriter.Version(requested ?? CniVersions.Latest));
+            stdout.Write(ResultWriter.Version(requested ?? CniVersions.Latest));
             return 0;
         }
 
@@ -61,10 +61,10 @@ internal sealed class CniPlugin
             var args = CniArgs.Parse(env.Args);
             log.Context = $"{command} cid={Short(env.ContainerId)} if={env.IfName} pod={args.PodNamespace}/{args.PodName}: ";
             var started = Stopwatch.GetTimestamp();
-            var output = await ExecuteAsync(env, conf, args, log);
+            var output = Execute(env, conf, args, log);
             if (output is not null)
             {
-                await stdout.WriteAsync(output);
+                stdout.Write(output);
             }
 
             log.Info($"ok in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.###} ms");
@@ -72,12 +72,12 @@ internal sealed class CniPlugin
         }
         catch (CniException e)
         {
-            return await FailAsync(stdout, e, answerVersion, log);
+            return Fail(stdout, e, answerVersion, log);
         }
         catch (Exception e)
         {
             // Last resort: never print a stack trace where the runtime expects JSON.
-            return await FailAsync(stdout, new CniException(CniErrorCodes.AgentInternal, "terway plugin failed unexpectedly", e.Message), answerVersion, log);
+            return Fail(stdout, new CniException(CniErrorCodes.AgentInternal, "terway plugin failed unexpectedly", e.Message), answerVersion, log);
         }
         finally
         {
@@ -85,7 +85,7 @@ internal sealed class CniPlugin
         }
     }
 
-    private static async Task<byte[]?> ExecuteAsync(CniEnvironment env, NetConf conf, CniArgs args, FileLog log)
+    private static byte[]? Execute(CniEnvironment env, NetConf conf, CniArgs args, FileLog log)
     {
         var request = new AgentRequest
         {
@@ -101,22 +101,22 @@ internal sealed class CniPlugin
         {
             case CniCommands.Add:
                 RequirePod(args);
-                var added = await CallAsync(conf, request, log);
+                var added = Call(conf, request, log);
                 var own = added.Result ?? throw new CniException(CniErrorCodes.AgentProtocol, "the node agent answered ADD without a result");
                 return ResultWriter.Result(ResultChain.Merge(conf.PrevResult, own, conf.Dns), conf.CniVersion);
             case CniCommands.Del:
-                await DeleteAsync(conf, request, log);
+                Delete(conf, request, log);
                 return null;
             case CniCommands.Check:
                 request.Expected = conf.PrevResult;
-                await CallAsync(conf, request, log);
+                Call(conf, request, log);
                 return null;
             case CniCommands.Status:
-                await CallAsync(conf, request, log);
+                Call(conf, request, log);
                 return null;
             default:
                 request.ValidAttachments = conf.ValidAttachments ?? [];
-                await CallAsync(conf, request, log);
+                Call(conf, request, log);
                 return null;
         }
     }
@@ -126,12 +126,12 @@ internal sealed class CniPlugin
     /// deadline), the release is recorded durably for the agent to apply when it next starts, and
     /// DEL exits 0. An error the agent does return is reported (the runtime retries DEL).
     /// </summary>
-    private static async Task DeleteAsync(NetConf conf, AgentRequest request, FileLog log)
+    private static void Delete(NetConf conf, AgentRequest request, FileLog log)
     {
         string reason;
         try
         {
-            var response = await AgentClient.CallAsync(conf.AgentSocket, request, conf.DelTimeout);
+            var response = AgentClient.Call(conf.AgentSocket, request, conf.DelTimeout);
             if (response.Error is { } error)
             {
                 throw new CniException(error.Code, error.Message, error.Details);
@@ -169,12 +169,12 @@ internal sealed class CniPlugin
         }
     }
 
-    private static async Task<AgentResponse> CallAsync(NetConf conf, AgentRequest request, FileLog log)
+    private static AgentResponse Call(NetConf conf, AgentRequest request, FileLog log)
     {
         AgentResponse response;
         try
         {
-            response = await AgentClient.CallAsync(conf.AgentSocket, request, conf.TimeoutFor(request.Command));
+            response = AgentClient.Call(conf.AgentSocket, request, conf.TimeoutFor(request.Command));
         }
         catch (AgentUnreachableException e)
         {
@@ -223,19 +223,19 @@ internal sealed class CniPlugin
         }
     }
 
-    private static async Task<int> FailAsync(Stream stdout, CniException e, string version, FileLog log)
+    private static int Fail(Stream stdout, CniException e, string version, FileLog log)
     {
         log.Error($"code {e.Code}: {e.Message}{(e.Details is null ? "" : " (" + e.Details + ")")}");
-        await stdout.WriteAsync(ResultWriter.Error(e.ToBody(), version));
+        stdout.Write(ResultWriter.Error(e.ToBody(), version));
         return 1;
     }
 
-    private static async Task<byte[]> ReadStdinAsync(Stream stdin)
+    private static byte[] ReadStdin(Stream stdin)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int n;
-        while ((n = await stdin.ReadAsync(chunk)) > 0)
+        while ((n = stdin.Read(chunk)) > 0)
         {
             buffer.Write(chunk, 0, n);
             if (buffer.Length > MaxStdinBytes)

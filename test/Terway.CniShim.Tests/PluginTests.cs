@@ -46,7 +46,7 @@ public sealed class PluginTests
         using var input = new MemoryStream(Encoding.UTF8.GetBytes(stdin));
         using var output = new MemoryStream();
         using var error = new StringWriter();
-        var exit = await new CniPlugin(k => vars.TryGetValue(k, out var v) ? v : null).RunAsync(input, output, error);
+        var exit = await Task.Run(() => new CniPlugin(k => vars.TryGetValue(k, out var v) ? v : null).Run(input, output, error));
         return (exit, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
     }
 

@@ -138,9 +138,11 @@ internal sealed partial class CniService
         }
 
         var started = _time.GetTimestamp();
+        var phases = new AddPhases(_metrics, _time);
         using var attachmentLock = await _attachmentLocks.AcquireAsync((containerId, ifName), cancellationToken);
         using var podLock = await _podLocks.AcquireAsync((podRef.Namespace!, podRef.Name!, ifName), cancellationToken);
         await ApplyPendingReleaseAsync(containerId, ifName, cancellationToken);
+        phases.Mark("lock");
 
         var existing = _store.Get(containerId, ifName);
         if (existing is { IsCommitted: true } && existing.PodNamespace == podRef.Namespace && existing.PodName == podRef.Name && existing.Request.NetnsPath == request.Netns)
@@ -181,9 +183,10 @@ internal sealed partial class CniService
             throw new CniFailure(CniErrorCodes.TryAgainLater, $"reading pod {podRef.Namespace}/{podRef.Name} failed: {e.Message}");
         }
 
+        phases.Mark("pod");
         try
         {
-            return await WireAsync(pod, containerId, ifName, request.Netns, started, cancellationToken);
+            return await WireAsync(pod, containerId, ifName, request.Netns, started, phases, cancellationToken);
         }
         catch (CniFailure e)
         {
@@ -192,7 +195,7 @@ internal sealed partial class CniService
         }
     }
 
-    private async Task<CniResult> WireAsync(V1Pod pod, string containerId, string ifName, string netns, long started, CancellationToken cancellationToken)
+    private async Task<CniResult> WireAsync(V1Pod pod, string containerId, string ifName, string netns, long started, AddPhases phases, CancellationToken cancellationToken)
     {
         var source = PodClassifier.Classify(_options.IpamType, pod, _cluster.Node);
         var (nodeV4, nodeV6) = _resolver.NodeAddresses();
@@ -220,6 +223,7 @@ internal sealed partial class CniService
         if (source == AllocationSource.PodCidr)
         {
             var cidrs = await _resolver.WaitForPodCidrsAsync(cancellationToken);
+            phases.Mark("allocation");
             lock (_ipamLock)
             {
                 var inUse = _store.All.Where(r => r.Mode == DatapathMode.Vpc).SelectMany(r => r.Addresses()).ToHashSet();
@@ -250,6 +254,7 @@ internal sealed partial class CniService
         else
         {
             var allocation = await _resolver.WaitAsync(pod, ifName, source, cancellationToken);
+            phases.Mark("allocation");
             var mode = allocation.Mode;
             if (mode == DatapathMode.EniIpIpvlan && _datapath.MissingFeatures(DatapathMode.EniIpIpvlan).Count > 0)
             {
@@ -262,11 +267,13 @@ internal sealed partial class CniService
             _store.Save(record);
         }
 
+        phases.Mark("intent");
         await PauseIfAsked(TestPausePoint.Intent);
         PodInterfaceResult wired;
         try
         {
             wired = await SetupAsync(record.Mode, request, cancellationToken);
+            phases.Mark("datapath");
             await PauseIfAsked(TestPausePoint.Wired);
         }
         catch
@@ -277,6 +284,8 @@ internal sealed partial class CniService
 
         var result = ResultMapping.ToCni(wired);
         _store.Save(record.With(AttachmentStates.Committed, result));
+        phases.Mark("commit");
+        phases.Record();
         var took = GoDuration.Format(_time.GetElapsedTime(started));
         _cluster.Event(pod, AgentEventTypes.Normal, EventReasons.AllocIpSucceed, "AllocIP", $"Alloc IP {ResultMapping.Describe(request)} took {took}");
         if (_options.PatchPodIps)
@@ -627,6 +636,28 @@ internal sealed partial class CniService
             catch (CniFailure e)
             {
                 LogPendingFailed(key.ContainerId, key.IfName, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Timestamps of ADD's phases, recorded only when the ADD succeeds.</summary>
+    private sealed class AddPhases(AgentMetrics metrics, TimeProvider time)
+    {
+        private readonly List<(string Phase, double Ms)> _marks = [];
+        private long _last = time.GetTimestamp();
+
+        public void Mark(string phase)
+        {
+            var now = time.GetTimestamp();
+            _marks.Add((phase, time.GetElapsedTime(_last, now).TotalMilliseconds));
+            _last = now;
+        }
+
+        public void Record()
+        {
+            foreach (var (phase, ms) in _marks)
+            {
+                metrics.RecordAddPhase(phase, ms);
             }
         }
     }
