@@ -36,11 +36,18 @@ public sealed class AlibabaCloudOptions
     /// <summary>Signature algorithm; V3 <c>ACS3-HMAC-SHA256</c> by default.</summary>
     public SignatureAlgorithm SignatureAlgorithm { get; set; } = SignatureAlgorithm.V3HmacSha256;
 
-    /// <summary>Token-bucket size and refill per API in requests per minute (burst = limit). Missing APIs use <see cref="Resilience.ApiRateLimits.Defaults"/>, then <see cref="DefaultRateLimitPerMinute"/>.</summary>
+    /// <summary>Client-side limit per API in requests per minute (burst = limit). Missing APIs use <see cref="Resilience.ApiRateLimits.Defaults"/>, then <see cref="DefaultRateLimitPerMinute"/>.</summary>
     public Dictionary<string, int> RateLimitsPerMinute { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Limit for APIs not listed anywhere (Terway: 500 per minute).</summary>
     public int DefaultRateLimitPerMinute { get; set; } = Resilience.ApiRateLimits.DefaultPerMinute;
+
+    /// <summary>
+    /// How the per-API limits are enforced: <see cref="Resilience.RateLimitMode.RollingMinute"/> (default: never more
+    /// than the limit in any 60 s, so a limit at or below the cloud's is never throttled) or Terway's continuously
+    /// refilled <see cref="Resilience.RateLimitMode.TokenBucket"/>.
+    /// </summary>
+    public Resilience.RateLimitMode RateLimitMode { get; set; } = Resilience.RateLimitMode.RollingMinute;
 
     /// <summary>Timeout of one HTTP attempt (Terway's SDK: 20 s).</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(20);

@@ -3,12 +3,12 @@ using System.Threading.RateLimiting;
 namespace Terway.Cloud.Resilience;
 
 /// <summary>
-/// Token bucket on a <see cref="TimeProvider"/>: capacity = burst, refill = rate per second.
+/// Token bucket on a <see cref="TimeProvider"/> (<see cref="RateLimitMode.TokenBucket"/>): capacity = burst, refill = rate per second.
 /// A caller that finds the bucket empty reserves a future token and waits for it, so waiters are
 /// served in arrival order (the semantics of Go's <c>rate.Limiter.Wait</c> that Terway uses).
 /// The BCL limiters cannot run on a fake clock, hence this one.
 /// </summary>
-internal sealed class TokenBucketLimiter : RateLimiter
+internal sealed class TokenBucketLimiter : ApiRateLimiter
 {
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
@@ -27,9 +27,7 @@ internal sealed class TokenBucketLimiter : RateLimiter
         _last = time.GetTimestamp();
     }
 
-    public override TimeSpan? IdleDuration => null;
-
-    public int PerMinute => (int)_capacity;
+    public override int PerMinute => (int)_capacity;
 
     public override RateLimiterStatistics? GetStatistics()
     {
@@ -96,22 +94,6 @@ internal sealed class TokenBucketLimiter : RateLimiter
         if (elapsed > TimeSpan.Zero)
         {
             _tokens = Math.Min(_capacity, _tokens + (elapsed.TotalSeconds * _perSecond));
-        }
-    }
-
-    private sealed class Lease(bool acquired) : RateLimitLease
-    {
-        public static readonly Lease Granted = new(true);
-        public static readonly Lease Denied = new(false);
-
-        public override bool IsAcquired { get; } = acquired;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
         }
     }
 }

@@ -30,7 +30,7 @@ internal sealed partial class OpenApiInvoker : IDisposable
     private readonly ILogger _logger;
     private readonly CloudTelemetry _telemetry;
     private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, TokenBucketLimiter> _limiters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ApiRateLimiter> _limiters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Uri> _endpoints = [];
 
     public OpenApiInvoker(
@@ -58,8 +58,8 @@ internal sealed partial class OpenApiInvoker : IDisposable
 
     public Uri EndpointOf(CloudProduct product) => _endpoints[product.Code];
 
-    internal TokenBucketLimiter LimiterOf(string api) =>
-        _limiters.GetOrAdd(api, a => new TokenBucketLimiter(ApiRateLimits.Resolve(a, _options.RateLimitsPerMinute, _options.DefaultRateLimitPerMinute), _time));
+    internal ApiRateLimiter LimiterOf(string api) =>
+        _limiters.GetOrAdd(api, a => ApiRateLimiter.Create(_options.RateLimitMode, ApiRateLimits.Resolve(a, _options.RateLimitsPerMinute, _options.DefaultRateLimitPerMinute), _time));
 
     public async Task<T> InvokeAsync<T>(OpenApiRequest request, Func<JsonElement, T> parse, CancellationToken cancellationToken)
     {

@@ -78,11 +78,15 @@ public sealed class TokenBucketLimiterTests
     }
 
     [Test]
-    public async Task Client_ConfiguredLimit_ThrottlesCallsOnTheFakeClock()
+    public async Task Client_ConfiguredLimitInTokenBucketMode_ThrottlesCallsOnTheFakeClock()
     {
         var time = new FakeTimeProvider();
         var handler = new FakeHandler(_ => FakeHandler.Json("""{"RequestId":"R"}"""));
-        using var client = Harness.Client(handler, o => o.RateLimitsPerMinute["DeleteNetworkInterface"] = 2, time);
+        using var client = Harness.Client(handler, o =>
+        {
+            o.RateLimitsPerMinute["DeleteNetworkInterface"] = 2;
+            o.RateLimitMode = RateLimitMode.TokenBucket;
+        }, time);
 
         await client.Ecs.DeleteNetworkInterfaceAsync("eni-1");
         await client.Ecs.DeleteNetworkInterfaceAsync("eni-2");
