@@ -420,7 +420,7 @@ namespace Terway.CniShim.Bench
             }
 
             Console.WriteLine("publishing the terway plugin (Native AOT) ...");
-            var r = await Exec.RunAsync("dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo", "-v", "q", "-nodeReuse:false"], []);
+            var r = await Exec.RunAsync("dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", output, "--artifacts-path", System.IO.Path.Combine(root, "artifacts", "cni-shim-build"), "--nologo", "-v", "q", "-nodeReuse:false"], []);
             Exec.Check(r);
             File.SetLastWriteTimeUtc(binary, DateTime.UtcNow);
             return output;

@@ -7,7 +7,9 @@ namespace Terway.NodeAgent.Tests.Cni.Support;
 /// </summary>
 internal static class CniBinaries
 {
-    public const string ReferencePluginDirectory = "/usr/lib/cni";
+    /// <summary>Debian's reference plugins: <c>TERWAY_CNI_PLUGINS</c> (exported by CI), else /usr/lib/cni.</summary>
+    public static string ReferencePluginDirectory { get; } =
+        Environment.GetEnvironmentVariable("TERWAY_CNI_PLUGINS") is { Length: > 0 } dir ? dir : "/usr/lib/cni";
 
     private static readonly SemaphoreSlim PublishLock = new(1, 1);
     private static string? _published;
@@ -75,8 +77,11 @@ internal static class CniBinaries
             return output;
         }
 
+        // Its own intermediate directory (--artifacts-path): `dotnet test Terway.slnx` may still be building
+        // the project (Debug, no runtime identifier) for the shim's unit tests while this test publishes it.
         var outcome = await ProcessRunner.RunAsync("dotnet",
-            ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo", "-v", "q", "-nodeReuse:false"],
+            ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", output, "--artifacts-path", RepoPaths.Of("artifacts", "cni-shim-build"),
+             "--nologo", "-v", "q", "-nodeReuse:false"],
             timeout: TimeSpan.FromMinutes(5));
         if (outcome.ExitCode != 0 || !File.Exists(binary))
         {
