@@ -35,6 +35,10 @@ internal sealed class AttachmentRecord
     [JsonPropertyName("ifName")]
     public string IfName { get; set; } = "";
 
+    /// <summary>The CNI network name of the ADD: GC only collects attachments of the network it is called for.</summary>
+    [JsonPropertyName("network")]
+    public string? Network { get; set; }
+
     [JsonPropertyName("podNamespace")]
     public string PodNamespace { get; set; } = "";
 
@@ -76,6 +80,7 @@ internal sealed class AttachmentRecord
         State = state,
         ContainerId = ContainerId,
         IfName = IfName,
+        Network = Network,
         PodNamespace = PodNamespace,
         PodName = PodName,
         PodUid = PodUid,

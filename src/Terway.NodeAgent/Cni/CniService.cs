@@ -186,7 +186,7 @@ internal sealed partial class CniService
         phases.Mark("pod");
         try
         {
-            return await WireAsync(pod, containerId, ifName, request.Netns, started, phases, cancellationToken);
+            return await WireAsync(pod, containerId, ifName, request.Netns, request.NetworkName, started, phases, cancellationToken);
         }
         catch (CniFailure e)
         {
@@ -195,7 +195,7 @@ internal sealed partial class CniService
         }
     }
 
-    private async Task<CniResult> WireAsync(V1Pod pod, string containerId, string ifName, string netns, long started, AddPhases phases, CancellationToken cancellationToken)
+    private async Task<CniResult> WireAsync(V1Pod pod, string containerId, string ifName, string netns, string? network, long started, AddPhases phases, CancellationToken cancellationToken)
     {
         var source = PodClassifier.Classify(_options.IpamType, pod, _cluster.Node);
         var (nodeV4, nodeV6) = _resolver.NodeAddresses();
@@ -245,7 +245,7 @@ internal sealed partial class CniService
 
                 var allocation = new PodAllocation(DatapathMode.Vpc, v4, v6, null, null, $"podCIDR {string.Join(",", cidrs)}");
                 request = Request(allocation);
-                record = NewRecord(pod, containerId, ifName, DatapathMode.Vpc, allocation.Source, request);
+                record = NewRecord(pod, containerId, ifName, network, DatapathMode.Vpc, allocation.Source, request);
 
                 // Written while holding the IPAM lock: the address is reserved before anyone else looks.
                 _store.Save(record);
@@ -263,7 +263,7 @@ internal sealed partial class CniService
             }
 
             request = Request(allocation);
-            record = NewRecord(pod, containerId, ifName, mode, allocation.Source, request);
+            record = NewRecord(pod, containerId, ifName, network, mode, allocation.Source, request);
             _store.Save(record);
         }
 
@@ -296,11 +296,12 @@ internal sealed partial class CniService
         return result;
     }
 
-    private AttachmentRecord NewRecord(V1Pod pod, string containerId, string ifName, DatapathMode mode, string source, PodNetworkRequest request) => new()
+    private AttachmentRecord NewRecord(V1Pod pod, string containerId, string ifName, string? network, DatapathMode mode, string source, PodNetworkRequest request) => new()
     {
         State = AttachmentStates.Intent,
         ContainerId = containerId,
         IfName = ifName,
+        Network = network,
         PodNamespace = pod.Metadata.NamespaceProperty,
         PodName = pod.Metadata.Name,
         PodUid = pod.Metadata.Uid,
@@ -565,7 +566,7 @@ internal sealed partial class CniService
     {
         var valid = (request.ValidAttachments ?? []).Select(a => (a.ContainerId, a.IfName)).ToHashSet();
         var errors = new List<string>();
-        foreach (var record in _store.All.Where(r => !valid.Contains(r.Key)))
+        foreach (var record in _store.All.Where(r => !valid.Contains(r.Key) && SameNetwork(r.Network, request.NetworkName)))
         {
             try
             {
@@ -581,7 +582,7 @@ internal sealed partial class CniService
             }
         }
 
-        foreach (var pending in _pending.List().Where(p => !valid.Contains((p.Record.ContainerId, p.Record.IfName))))
+        foreach (var pending in _pending.List().Where(p => !valid.Contains((p.Record.ContainerId, p.Record.IfName)) && SameNetwork(p.Record.NetworkName, request.NetworkName)))
         {
             _pending.Remove(pending);
         }
@@ -591,6 +592,13 @@ internal sealed partial class CniService
             throw new CniFailure(CniErrorCodes.TryAgainLater, $"GC could not release {errors.Count} attachment(s)", string.Join("; ", errors));
         }
     }
+
+    /// <summary>
+    /// GC's valid attachments list only the network GC is called for (CNI spec). A record or request
+    /// without a network name (written before names were recorded) matches any network.
+    /// </summary>
+    private static bool SameNetwork(string? recorded, string? requested) =>
+        recorded is null || requested is null || string.Equals(recorded, requested, StringComparison.Ordinal);
 
     // ---------------------------------------------------------------- start-up
 

@@ -477,6 +477,13 @@ public sealed class ConformanceTests
             Assert.That(add.ExitCode, Is.Zero, add.ToString());
         }
 
+        var otherNetwork = JsonNode.Parse(h.PluginConf("1.1.0"))!.AsObject();
+        otherNetwork["name"] = "another-network";
+        otherNetwork["cni.dev/valid-attachments"] = new JsonArray();
+        var otherGc = await h.ShimAsync("GC", otherNetwork.ToJsonString(), ifName: null);
+        Assert.That(otherGc.ExitCode, Is.Zero, otherGc.ToString());
+        Assert.That(h.AgentService.Checkpoint!.Count, Is.EqualTo(3), "GC for another network leaves this network's attachments");
+
         var gcConf = JsonNode.Parse(h.PluginConf("1.1.0"))!.AsObject();
         gcConf["cni.dev/valid-attachments"] = new JsonArray(new JsonObject { ["containerID"] = pods[0].Cid, ["ifname"] = "eth0" });
 
