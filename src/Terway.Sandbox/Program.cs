@@ -1,13 +1,18 @@
+using Terway.Sandbox.Cli;
 using Terway.Sandbox.Cloud;
 using Terway.Sandbox.KubeApi;
 
 namespace Terway.Sandbox;
 
-/// <summary>Entry point: dispatches the sandbox's subcommands.</summary>
+/// <summary>Entry point: the sandbox (no command, options only) or one of its parts on its own.</summary>
 internal static class Program
 {
-    private const string Usage = """
-        Usage: Terway.Sandbox <command> [options]
+    private static readonly string Usage = """
+        Usage: Terway.Sandbox [options]            the whole sandbox (see below)
+               Terway.Sandbox <command> [options]  one part on its own
+
+        Options of the sandbox:
+        """ + "\n" + SandboxCommand.Usage + "\n" + """
 
         Commands:
           cloud     Serve a simulated Alibaba Cloud region (ECS + VPC OpenAPI) on loopback.
@@ -21,10 +26,15 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length > 0 && args[0] is "-h" or "--help" or "help")
         {
             Console.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
+            return 0;
+        }
+
+        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
+        {
+            return await SandboxCommand.RunAsync(args);
         }
 
         return args[0] switch

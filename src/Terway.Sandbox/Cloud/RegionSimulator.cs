@@ -23,6 +23,7 @@ public sealed class RegionSimulator : IAsyncDisposable
     private readonly FaultInjector _faults;
     private readonly CallLog _callLog;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ChangeSignal _changes = new();
     private KestrelHost? _host;
 
     private RegionSimulator(RegionSimulatorOptions options)
@@ -70,12 +71,27 @@ public sealed class RegionSimulator : IAsyncDisposable
         var time = options.TimeProvider;
         var authenticator = new RequestAuthenticator(simulator._credentials, new NonceCache(time), time);
         var dispatcher = new ApiDispatcher(simulator._model, simulator._knobs, new ApiThrottle(time), simulator._faults,
-            new IdempotencyStore(), time, options.AccountId, loggerFactory.CreateLogger<ApiDispatcher>());
+            new IdempotencyStore(), time, options.AccountId, loggerFactory.CreateLogger<ApiDispatcher>(), simulator._changes.Notify);
         var handler = new OpenApiHandler(new EndpointHosts(options.RegionId, options.ExtraHosts), authenticator, dispatcher,
             simulator._callLog, time, simulator.Snapshot, loggerFactory.CreateLogger<OpenApiHandler>(), simulator._stopping.Token);
         simulator._host = await KestrelHost.StartAsync(ParseListen(options.Listen), handler.HandleAsync, options.LoggerFactory, ct);
         return simulator;
     }
+
+    /// <summary>
+    /// A counter that moves whenever the region's state may have changed: after every API call
+    /// that reached the model (reads too, since they apply due transitions) and every mutator
+    /// call on this facade. Asynchronous transitions (Attaching → InUse, …) that fall due with
+    /// nobody calling are not signalled: a watcher takes a <see cref="Snapshot"/> at the
+    /// earliest <see cref="EniSnapshot.TransitionDueAt"/> it saw, which applies them.
+    /// </summary>
+    public long ChangeVersion => _changes.Version;
+
+    /// <summary>
+    /// Completes when <see cref="ChangeVersion"/> differs from <paramref name="knownVersion"/>
+    /// and returns the new version (possibly at once). Wake-ups may be spurious; none is lost.
+    /// </summary>
+    public Task<long> WaitForChangeAsync(long knownVersion, CancellationToken ct = default) => _changes.WaitAsync(knownVersion, ct);
 
     /// <summary>Changes knobs atomically (validated; an invalid change throws and changes nothing).</summary>
     public void ConfigureKnobs(Action<SimulatorKnobs> change) => _knobs.Update(change);
@@ -122,29 +138,32 @@ public sealed class RegionSimulator : IAsyncDisposable
     }
 
     /// <summary>Adds a zone.</summary>
-    public void AddZone(string zoneId) => _model.AddZone(zoneId);
+    public void AddZone(string zoneId) => Mutate(() => _model.AddZone(zoneId));
 
     /// <summary>Adds a VPC (with its system route table).</summary>
-    public void AddVpc(VpcDefinition vpc) => _model.AddVpc(vpc);
+    public void AddVpc(VpcDefinition vpc) => Mutate(() => _model.AddVpc(vpc));
 
     /// <summary>Adds a vSwitch (its zone is added if new).</summary>
     public void AddVSwitch(VSwitchDefinition vSwitch)
     {
-        _model.AddZone(vSwitch.ZoneId);
-        _model.AddVSwitch(vSwitch);
+        Mutate(() =>
+        {
+            _model.AddZone(vSwitch.ZoneId);
+            _model.AddVSwitch(vSwitch);
+        });
     }
 
     /// <summary>Adds a security group.</summary>
-    public void AddSecurityGroup(SecurityGroupDefinition group) => _model.AddSecurityGroup(group);
+    public void AddSecurityGroup(SecurityGroupDefinition group) => Mutate(() => _model.AddSecurityGroup(group));
 
     /// <summary>Adds (or replaces) an instance type.</summary>
-    public void AddInstanceType(InstanceTypeDefinition type) => _model.AddInstanceType(type);
+    public void AddInstanceType(InstanceTypeDefinition type) => Mutate(() => _model.AddInstanceType(type));
 
     /// <summary>Adds an instance with its primary ENI.</summary>
-    public void AddInstance(InstanceDefinition instance) => _model.AddInstance(instance);
+    public void AddInstance(InstanceDefinition instance) => Mutate(() => _model.AddInstance(instance));
 
     /// <summary>Sets an instance's status (Running, Stopped, Starting, ...).</summary>
-    public void SetInstanceStatus(string instanceId, string status) => _model.SetInstanceStatus(instanceId, status);
+    public void SetInstanceStatus(string instanceId, string status) => Mutate(() => _model.SetInstanceStatus(instanceId, status));
 
     /// <summary>Adds or replaces an accepted AccessKey (e.g. a rotated STS credential).</summary>
     public void AddAccessKey(AccessKeyDefinition key) => _credentials.Add(key);
@@ -153,19 +172,19 @@ public sealed class RegionSimulator : IAsyncDisposable
     public bool RemoveAccessKey(string accessKeyId) => _credentials.Remove(accessKeyId);
 
     /// <summary>Takes free addresses of a vSwitch as another tenant would (shrinks AvailableIpAddressCount).</summary>
-    public IReadOnlyList<string> ReserveAddresses(string vSwitchId, int count) => _model.ReserveAddresses(vSwitchId, count);
+    public IReadOnlyList<string> ReserveAddresses(string vSwitchId, int count) => Mutate(() => _model.ReserveAddresses(vSwitchId, count));
 
     /// <summary>Gives back addresses taken with <see cref="ReserveAddresses"/>.</summary>
-    public void ReleaseReservedAddresses(string vSwitchId, IEnumerable<string> addresses) => _model.ReleaseReservedAddresses(vSwitchId, addresses);
+    public void ReleaseReservedAddresses(string vSwitchId, IEnumerable<string> addresses) => Mutate(() => _model.ReleaseReservedAddresses(vSwitchId, addresses));
 
     /// <summary>Detaches an ENI at once without an API call (as from the console); a trunk loses its members too.</summary>
-    public void DetachOutOfBand(string networkInterfaceId) => _model.DetachOutOfBand(networkInterfaceId);
+    public void DetachOutOfBand(string networkInterfaceId) => Mutate(() => _model.DetachOutOfBand(networkInterfaceId));
 
     /// <summary>Makes the ENI's next detach (or the one in progress) stick in Detaching; false undoes it.</summary>
-    public void StickInDetaching(string networkInterfaceId, bool stuck = true) => _model.StickInDetaching(networkInterfaceId, stuck);
+    public void StickInDetaching(string networkInterfaceId, bool stuck = true) => Mutate(() => _model.StickInDetaching(networkInterfaceId, stuck));
 
     /// <summary>Makes the ENI's next attach fall back to Available.</summary>
-    public void FailNextAttach(string networkInterfaceId, bool fail = true) => _model.FailNextAttach(networkInterfaceId, fail);
+    public void FailNextAttach(string networkInterfaceId, bool fail = true) => Mutate(() => _model.FailNextAttach(networkInterfaceId, fail));
 
     /// <summary>Stops the server; held requests are released.</summary>
     public async ValueTask DisposeAsync()
@@ -177,6 +196,30 @@ public sealed class RegionSimulator : IAsyncDisposable
         }
 
         _stopping.Dispose();
+    }
+
+    private void Mutate(Action change)
+    {
+        try
+        {
+            change();
+        }
+        finally
+        {
+            _changes.Notify();
+        }
+    }
+
+    private T Mutate<T>(Func<T> change)
+    {
+        try
+        {
+            return change();
+        }
+        finally
+        {
+            _changes.Notify();
+        }
     }
 
     internal static RegionModel BuildModel(RegionSimulatorOptions options, KnobsHolder knobs)

@@ -130,7 +130,7 @@ public sealed class BpfTests
     }
 
     private static byte[] IPv4(IPAddress source, IPAddress destination) =>
-        Fabric.PacketSocket.UdpFrame(PhysicalAddress.Parse("EE-FF-FF-FF-FF-FF"), PhysicalAddress.Parse("02-16-3E-00-00-01"), null, source, destination, 53, "x"u8);
+        Terway.Sandbox.Fabric.PacketSocket.UdpFrame(PhysicalAddress.Parse("EE-FF-FF-FF-FF-FF"), PhysicalAddress.Parse("02-16-3E-00-00-01"), null, source, destination, 53, "x"u8);
 
     private static byte[] IPv6(IPAddress source, IPAddress destination)
     {

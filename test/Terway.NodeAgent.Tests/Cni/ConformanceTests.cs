@@ -6,7 +6,7 @@ using Terway.Crds.Names;
 using Terway.Crds.V1Beta1;
 using Terway.NodeAgent.Netns;
 using Terway.NodeAgent.Tests.Cni.Support;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 
 namespace Terway.NodeAgent.Tests.Cni;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Terway.NodeAgent.Tests.Cni.Support;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 
 namespace Terway.NodeAgent.Tests.Cni;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using Terway.NodeAgent.Datapath;
 using Terway.NodeAgent.Netns;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 using Terway.NodeAgent.Tests.Netns;
 
 namespace Terway.NodeAgent.Tests.Datapath;

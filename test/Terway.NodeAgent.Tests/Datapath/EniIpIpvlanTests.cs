@@ -2,7 +2,7 @@ using System.Net;
 using Terway.NodeAgent.Datapath;
 using Terway.NodeAgent.Kernel;
 using Terway.NodeAgent.Tc;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 
 namespace Terway.NodeAgent.Tests.Datapath;
 

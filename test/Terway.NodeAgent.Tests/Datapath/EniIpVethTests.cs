@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Terway.NodeAgent.Datapath;
 using Terway.NodeAgent.Netlink;
 using Terway.NodeAgent.Netns;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 
 namespace Terway.NodeAgent.Tests.Datapath;
 

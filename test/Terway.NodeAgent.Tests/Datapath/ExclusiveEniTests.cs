@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Terway.NodeAgent.Datapath;
 using Terway.NodeAgent.Netns;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 
 namespace Terway.NodeAgent.Tests.Datapath;
 

@@ -4,7 +4,7 @@ using Terway.NodeAgent.Datapath;
 using Terway.NodeAgent.Kernel;
 using Terway.NodeAgent.Netns;
 using Terway.NodeAgent.Tc;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 
 namespace Terway.NodeAgent.Tests.Datapath;
 

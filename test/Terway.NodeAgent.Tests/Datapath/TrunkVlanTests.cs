@@ -1,7 +1,7 @@
 using System.Net;
 using Terway.NodeAgent.Datapath;
 using Terway.NodeAgent.Kernel;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 
 namespace Terway.NodeAgent.Tests.Datapath;
 

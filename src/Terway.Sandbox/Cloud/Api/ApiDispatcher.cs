@@ -20,6 +20,8 @@ internal sealed record ApiOutcome(JsonObject? Body, CloudErrorException? Error, 
 /// Runs one authenticated call through what the cloud applies before and after the operation
 /// itself: per-API throttling, injected faults, ClientToken idempotency (replay, mismatch,
 /// in-flight), per-resource conflicts, latency, then the handler against the model.
+/// <paramref name="modelTouched"/> runs after every call that reached the model (reads included:
+/// they apply due transitions), so watchers of the region learn that its state may have changed.
 /// </summary>
 internal sealed partial class ApiDispatcher(
     RegionModel model,
@@ -29,7 +31,8 @@ internal sealed partial class ApiDispatcher(
     IdempotencyStore idempotency,
     TimeProvider time,
     string ownerId,
-    ILogger logger)
+    ILogger logger,
+    Action? modelTouched = null)
 {
     private readonly Lock _busyGate = new();
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
@@ -146,6 +149,7 @@ internal sealed partial class ApiDispatcher(
         }
         finally
         {
+            modelTouched?.Invoke();
             if (token is not null)
             {
                 idempotency.End(request.Action, token);

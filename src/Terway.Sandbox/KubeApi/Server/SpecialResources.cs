@@ -98,6 +98,13 @@ internal sealed class SpecialResources(ResourceOperations ops, TokenAuthenticato
             spec["nodeName"] = node;
             var status = JsonUtil.EnsureObject(pod, "status");
             var conditions = status["conditions"] as JsonArray ?? [];
+            // As the real binding does (UpdatePodCondition): an earlier PodScheduled=False from a
+            // failed scheduling attempt is replaced, not kept beside the new one.
+            foreach (var old in conditions.OfType<JsonObject>().Where(c => JsonUtil.Str(c, "type") == "PodScheduled").ToList())
+            {
+                conditions.Remove(old);
+            }
+
             conditions.Add(new JsonObject
             {
                 ["type"] = "PodScheduled",

@@ -11,9 +11,9 @@ using Terway.Kube.Status;
 using Terway.NodeAgent.Agent;
 using Terway.NodeAgent.Configuration;
 using Terway.NodeAgent.Netns;
-using Terway.NodeAgent.Tests.Fabric;
+using Terway.Sandbox.Fabric;
 using Terway.NodeAgent.Tests.Netns;
-using VSwitch = Terway.NodeAgent.Tests.Fabric.VSwitch;
+using VSwitch = Terway.Sandbox.Fabric.VSwitch;
 
 namespace Terway.NodeAgent.Tests.Cni.Support;
 

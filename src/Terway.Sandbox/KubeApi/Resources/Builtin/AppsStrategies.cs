@@ -6,16 +6,35 @@ using Terway.Sandbox.KubeApi.Tables;
 
 namespace Terway.Sandbox.KubeApi.Resources.Builtin;
 
-/// <summary>Deployments and StatefulSets: stored with defaults and validation, no controllers.</summary>
-internal sealed class WorkloadStrategy(bool statefulSet) : KindStrategy
+/// <summary>The workload kinds of apps/v1 the emulator stores.</summary>
+internal enum WorkloadKind
 {
+    Deployment,
+    StatefulSet,
+    ReplicaSet,
+}
+
+/// <summary>
+/// Deployments, StatefulSets and ReplicaSets: stored with defaults and validation. The emulator
+/// runs no workload controllers; the sandbox's own controllers (Cluster/) play that part.
+/// </summary>
+internal sealed class WorkloadStrategy(WorkloadKind kind) : KindStrategy
+{
+    private readonly bool _statefulSet = kind == WorkloadKind.StatefulSet;
+
     public override void PrepareForCreate(ResourceType rt, JsonObject obj, OpContext ctx)
     {
         obj["status"] = new JsonObject();
         var spec = JsonUtil.EnsureObject(obj, "spec");
         SetDefault(spec, "replicas", 1);
+        if (kind == WorkloadKind.ReplicaSet)
+        {
+            DefaultTemplate(spec);
+            return;
+        }
+
         SetDefault(spec, "revisionHistoryLimit", 10);
-        if (statefulSet)
+        if (_statefulSet)
         {
             SetDefault(spec, "podManagementPolicy", "OrderedReady");
             if (spec["updateStrategy"] is not JsonObject)
@@ -122,7 +141,7 @@ internal sealed class WorkloadStrategy(bool statefulSet) : KindStrategy
 
             if (selector is { IsEmpty: true })
             {
-                errs.Add(FieldError.Invalid("spec.selector", selectorObj, "empty selector is invalid for " + (statefulSet ? "statefulset" : "deployment")));
+                errs.Add(FieldError.Invalid("spec.selector", selectorObj, "empty selector is invalid for " + kind.ToString().ToLowerInvariant()));
             }
         }
 
@@ -163,7 +182,7 @@ internal sealed class WorkloadStrategy(bool statefulSet) : KindStrategy
             errs.Add(FieldError.Invalid("spec.selector", obj["spec"]?["selector"], "field is immutable"));
         }
 
-        if (statefulSet)
+        if (_statefulSet)
         {
             var a = obj["spec"]?.DeepClone() as JsonObject ?? new JsonObject();
             var b = old["spec"]?.DeepClone() as JsonObject ?? new JsonObject();
@@ -180,7 +199,12 @@ internal sealed class WorkloadStrategy(bool statefulSet) : KindStrategy
         }
     }
 
-    public override TableLayout Table => statefulSet ? StatefulSetTable : DeploymentTable;
+    public override TableLayout Table => kind switch
+    {
+        WorkloadKind.StatefulSet => StatefulSetTable,
+        WorkloadKind.ReplicaSet => ReplicaSetTable,
+        _ => DeploymentTable,
+    };
 
     private static string Images(JsonObject o) => string.Join(",", (JsonUtil.Arr(o["spec"]?["template"]?["spec"], "containers") ?? []).Select(c => JsonUtil.Str(c, "image")));
 
@@ -208,6 +232,24 @@ internal sealed class WorkloadStrategy(bool statefulSet) : KindStrategy
                 Containers(o), Images(o), sel?.ToString() ?? "",
             ];
         });
+
+    private static readonly TableLayout ReplicaSetTable = new(
+        [
+            TableConverter.NameColumn,
+            new TableColumn("Desired", "integer", "Number of desired pods."),
+            new TableColumn("Current", "integer", "Number of actual replicas."),
+            new TableColumn("Ready", "integer", "Number of ready replicas."),
+            TableConverter.AgeColumn,
+            new TableColumn("Containers", "string", "Names of each container in the template.", 1),
+            new TableColumn("Images", "string", "Images referenced by each container in the template.", 1),
+            new TableColumn("Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", 1),
+        ],
+        (o, now) =>
+        [
+            JsonUtil.Str(o["metadata"], "name"), JsonUtil.AsLong(o["spec"]?["replicas"]) ?? 0, JsonUtil.AsLong(o["status"]?["replicas"]) ?? 0,
+            JsonUtil.AsLong(o["status"]?["readyReplicas"]) ?? 0, TableConverter.Age(o, now), Containers(o), Images(o),
+            LabelSelector.FromObject(o["spec"]?["selector"] as JsonObject)?.ToString() ?? "",
+        ]);
 
     private static readonly TableLayout StatefulSetTable = new(
         [

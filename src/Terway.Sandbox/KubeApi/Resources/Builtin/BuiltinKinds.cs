@@ -57,12 +57,17 @@ internal static class BuiltinKinds
         r.Add(new ResourceType
         {
             Group = "apps", Version = "v1", Plural = "deployments", Singular = "deployment", Kind = "Deployment", Namespaced = true,
-            ShortNames = ["deploy"], Categories = ["all"], HasStatus = true, Strategy = new WorkloadStrategy(false),
+            ShortNames = ["deploy"], Categories = ["all"], HasStatus = true, Strategy = new WorkloadStrategy(WorkloadKind.Deployment),
         });
         r.Add(new ResourceType
         {
             Group = "apps", Version = "v1", Plural = "statefulsets", Singular = "statefulset", Kind = "StatefulSet", Namespaced = true,
-            ShortNames = ["sts"], Categories = ["all"], HasStatus = true, Strategy = new WorkloadStrategy(true),
+            ShortNames = ["sts"], Categories = ["all"], HasStatus = true, Strategy = new WorkloadStrategy(WorkloadKind.StatefulSet),
+        });
+        r.Add(new ResourceType
+        {
+            Group = "apps", Version = "v1", Plural = "replicasets", Singular = "replicaset", Kind = "ReplicaSet", Namespaced = true,
+            ShortNames = ["rs"], Categories = ["all"], HasStatus = true, Strategy = new WorkloadStrategy(WorkloadKind.ReplicaSet),
         });
         r.Add(new ResourceType
         {

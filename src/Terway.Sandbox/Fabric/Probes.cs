@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Terway.NodeAgent.Netns;
 
-namespace Terway.NodeAgent.Tests.Fabric;
+namespace Terway.Sandbox.Fabric;
 
 /// <summary>
 /// Real traffic between namespaces. Sockets are created on a thread inside the source namespace
@@ -149,11 +149,13 @@ public sealed class TcpEchoServer : IDisposable
         _ = ServeAsync();
     }
 
+    /// <summary>The address and port the server listens on.</summary>
     public IPEndPoint EndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
     /// <summary>Remote addresses of accepted connections.</summary>
     public List<IPAddress> Peers { get; } = [];
 
+    /// <summary>Stops the server.</summary>
     public void Dispose()
     {
         _stop.Cancel();

@@ -3,18 +3,20 @@ using System.Runtime.InteropServices;
 using Terway.NodeAgent.Interop;
 using Terway.NodeAgent.Netns;
 
-namespace Terway.NodeAgent.Tests.Fabric;
+namespace Terway.Sandbox.Fabric;
 
 /// <summary>A frame seen by a packet socket, with the VLAN tag the kernel reported out of band.</summary>
 /// <param name="Data">The frame (Ethernet header onwards; an offloaded tag is not in it).</param>
 /// <param name="VlanId">The VLAN id from PACKET_AUXDATA, or null if the frame was untagged.</param>
 public sealed record CapturedFrame(byte[] Data, ushort? VlanId)
 {
+    /// <summary>The frame's ethertype (the inner one when the tag was offloaded).</summary>
     public ushort EtherType => BinaryPrimitives.ReadUInt16BigEndian(Data.AsSpan(12));
 
     /// <summary>IPv4 source address, if this is an IPv4 frame.</summary>
     public System.Net.IPAddress? IPv4Source => EtherType == 0x0800 && Data.Length >= 34 ? new System.Net.IPAddress(Data.AsSpan(26, 4)) : null;
 
+    /// <summary>IPv4 destination address, if this is an IPv4 frame.</summary>
     public System.Net.IPAddress? IPv4Destination => EtherType == 0x0800 && Data.Length >= 34 ? new System.Net.IPAddress(Data.AsSpan(30, 4)) : null;
 }
 
@@ -146,6 +148,7 @@ public sealed class PacketSocket : IDisposable
         }
     }
 
+    /// <summary>Closes the socket.</summary>
     public void Dispose() => _fd.Dispose();
 
     private static ushort? ParseVlan(ReadOnlySpan<byte> control)

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using Terway.NodeAgent.Netlink;
+using Terway.NodeAgent.Netns;
 using Terway.NodeAgent.Tc;
 
-namespace Terway.NodeAgent.Tests.Fabric;
+namespace Terway.Sandbox.Fabric;
 
 /// <summary>
 /// Everything a datapath could leave behind in a namespace, as comparable text lines: links,
@@ -13,6 +14,14 @@ namespace Terway.NodeAgent.Tests.Fabric;
 /// </summary>
 public static class NamespaceSnapshot
 {
+    /// <summary>Captures the namespace at <paramref name="netnsPath"/>.</summary>
+    public static async Task<SortedSet<string>> CaptureAsync(string netnsPath)
+    {
+        using var ns = NetworkNamespace.Open(netnsPath);
+        using var nl = await ns.OpenNetlinkAsync();
+        return Capture(nl);
+    }
+
     internal static SortedSet<string> Capture(RtNetlink nl)
     {
         var lines = new SortedSet<string>(StringComparer.Ordinal);
