@@ -114,7 +114,9 @@ public sealed partial class SandboxHost : IAsyncDisposable
         var planDirectory = _options.DemoPlanPath is { } path ? Path.GetDirectoryName(Path.GetFullPath(path)) : null;
         var plan = _options.DemoPlanPath is { } p ? DemoPlan.Load(p) : DemoPlan.Default(_configDirectory);
         var network = _network?.Description ?? "nothing (control plane only)";
-        var runner = new DemoRunner(Context, _progress!, FindSandbox, FabricMode, network, _out);
+        // Terway's promise is checked only when Terway wires the pods (the reference plugins give podCIDR addresses).
+        var checkMemberEnis = FabricMode && _network is not null and not ReferenceCniNetwork;
+        var runner = new DemoRunner(Context, _progress!, FindSandbox, FabricMode, network, _out, checkMemberEnis);
         return await runner.RunAsync(plan, _configDirectory, planDirectory, ct);
     }
 

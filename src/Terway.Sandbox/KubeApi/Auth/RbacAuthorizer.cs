@@ -88,20 +88,18 @@ internal sealed class RbacAuthorizer
     public RbacAuthorizer(ObjectStore store)
     {
         _store = store;
-        var reader = store.AddListener();
-        _ = Task.Run(async () =>
+        // Synchronously, before the write returns: a client that creates a RoleBinding and then uses it must be
+        // allowed at once (an asynchronous listener lagged behind under load and denied the operator's first requests).
+        store.OnCommit(ev =>
         {
-            await foreach (var ev in reader.ReadAllAsync().ConfigureAwait(false))
+            if (ev.StorageKey.StartsWith("rbac.authorization.k8s.io/", StringComparison.Ordinal))
             {
-                if (ev.StorageKey.StartsWith("rbac.authorization.k8s.io/", StringComparison.Ordinal))
-                {
-                    _dirty = true;
-                }
+                _dirty = true;
             }
         });
     }
 
-    /// <summary>Marks the cache stale (called synchronously after RBAC writes so the next request sees them).</summary>
+    /// <summary>Marks the cache stale (RBAC writes do this themselves, synchronously).</summary>
     public void Invalidate() => _dirty = true;
 
     private void Refresh()
