@@ -31,7 +31,7 @@ public sealed class TrunkPodTests
     public async Task StartSandbox()
     {
         TerwaySandbox.RequireMachine();
-        _sandbox = await TerwaySandbox.StartAsync(nodes: 3, TextWriter.Synchronized(_output));
+        _sandbox = await TerwaySandbox.StartAsync(nodes: 3, _output);
         // The nodes as they are before any pod: trunk ENIs attached, agents running.
         _nodesBefore = await _sandbox.SnapshotNodesAsync();
         _namespacesBefore = _sandbox.Context.Fabric!.NamespaceNames;

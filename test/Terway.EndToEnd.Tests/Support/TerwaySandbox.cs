@@ -61,11 +61,22 @@ internal sealed class TerwaySandbox : IAsyncDisposable
     }
 
     /// <summary>Starts the sandbox with <paramref name="nodes"/> nodes and waits until every node's trunk ENI is a link in its namespace.</summary>
-    public static async Task<TerwaySandbox> StartAsync(int nodes, TextWriter output)
+    public static async Task<TerwaySandbox> StartAsync(int nodes, StringWriter output)
     {
         var state = Path.Combine(Path.GetTempPath(), "terway-e2e-" + Guid.NewGuid().ToString("N")[..8]);
-        var options = new SandboxOptions { Nodes = nodes, StateDirectory = state, NoDemo = true, Output = output };
-        var host = await SandboxHost.StartAsync(options, TerwayExtensions.Create());
+        var options = new SandboxOptions { Nodes = nodes, StateDirectory = state, NoDemo = true, Output = TextWriter.Synchronized(output) };
+        SandboxHost host;
+        try
+        {
+            host = await SandboxHost.StartAsync(options, TerwayExtensions.Create());
+        }
+        catch
+        {
+            // The sandbox stopped itself; its log stays for the failure's story.
+            await TestContext.Out.WriteLineAsync($"{output}\nsandbox log kept: {Path.Combine(state, "logs", "sandbox.log")}");
+            throw;
+        }
+
         var sandbox = new TerwaySandbox(host, state, new Kubernetes(host.Context.KubeApi.CreateClientConfiguration()));
         try
         {
@@ -75,6 +86,8 @@ internal sealed class TerwaySandbox : IAsyncDisposable
         }
         catch
         {
+            sandbox.KeepLogs = true;
+            await TestContext.Out.WriteLineAsync(output.ToString());
             await sandbox.DisposeAsync();
             throw;
         }

@@ -46,6 +46,43 @@ public sealed class RbacAuthorizerTests
         }
     }
 
+    [Test]
+    public async Task Authorize_ConcurrentFirstRequestsAfterRbacWrites_NoneSeesTheOldRules()
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var store = new ObjectStore(64);
+            var authorizer = new RbacAuthorizer(store);
+            Assert.That(authorizer.Authorize(Operator, GetCertSecret), Is.False);
+            lock (store.Gate)
+            {
+                // Many objects, so rebuilding the cache takes a while: the window a concurrent request must not slip through.
+                for (var i = 0; i < 200; i++)
+                {
+                    Commit(store, "rbac.authorization.k8s.io/clusterroles", "", $"other{i}", """{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}]}""");
+                }
+
+                Commit(store, "rbac.authorization.k8s.io/roles", "kube-system", "r", """
+                    {"rules":[{"apiGroups":[""],"resources":["secrets"],"resourceNames":["terway-operator-webhook-cert"],"verbs":["get"]}]}
+                    """);
+                Commit(store, "rbac.authorization.k8s.io/rolebindings", "kube-system", "b", """
+                    {"roleRef":{"kind":"Role","name":"r"},"subjects":[{"kind":"ServiceAccount","name":"terway-operator","namespace":"kube-system"}]}
+                    """);
+            }
+
+            // The operator's start: several requests at once, the first ones since the RBAC objects were written.
+            using var go = new ManualResetEventSlim();
+            var requests = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+            {
+                go.Wait();
+                return authorizer.Authorize(Operator, GetCertSecret);
+            })).ToList();
+            go.Set();
+            var answers = await Task.WhenAll(requests);
+            Assert.That(answers, Is.All.True, $"round {round}");
+        }
+    }
+
     private static void Commit(ObjectStore store, string storageKey, string ns, string name, string json)
     {
         var obj = JsonNode.Parse(json)!.AsObject();
