@@ -146,6 +146,7 @@ public sealed class TrunkPodTests
         Assert.That(_sandbox.CheckpointEntries(), Is.Not.Empty);
 
         // Workloads and PodNetworkings first: Elastic ENIs go with their pods, Fixed ones after their TTL (3 s).
+        Step("deleting the workloads and PodNetworkings");
         await _sandbox.Admin.AppsV1.DeleteNamespacedDeploymentAsync("c-web", "e2e-c");
         await _sandbox.Admin.AppsV1.DeleteNamespacedStatefulSetAsync("c-db", "e2e-c");
         foreach (var name in new[] { "e2e-elastic", "e2e-fixed", "e2e-c-elastic", "e2e-c-fixed" })
@@ -153,11 +154,15 @@ public sealed class TrunkPodTests
             await IfPresentAsync(() => _sandbox.Admin.CustomObjects.DeleteClusterCustomObjectAsync(NetworkGroup.Name, NetworkGroup.Version, "podnetworkings", name));
         }
 
-        await TerwaySandbox.EventuallyAsync(async () => (await _sandbox.Admin.CoreV1.ListNamespacedPodAsync("e2e-c")).Items.Count == 0, TimeSpan.FromSeconds(60), "e2e-c's pods gone");
+        Step("waiting for e2e-c's pods to go");
+        IList<V1Pod> left = [];
+        await TerwaySandbox.EventuallyAsync(async () => (left = (await _sandbox.Admin.CoreV1.ListNamespacedPodAsync("e2e-c")).Items).Count == 0, TimeSpan.FromSeconds(60), "e2e-c's pods gone",
+            () => string.Join("; ", left.Select(p => $"{p.Metadata.Name} {p.Status?.Phase} on {p.Spec?.NodeName} deleting {p.Metadata.DeletionTimestamp:O} owner {p.Metadata.OwnerReferences?.FirstOrDefault()?.Name}")));
         await TerwaySandbox.EventuallyAsync(() => Task.FromResult(!_sandbox.Cloud().NetworkInterfaces.Any(e => fixedEnis.Contains(e.NetworkInterfaceId))),
             TimeSpan.FromSeconds(60), "the fixed-IP ENIs released after their TTL", () => string.Join(", ", fixedEnis));
 
         // Then the namespaces, with whatever the earlier tests left in them (the 10-minute fixed-IP PodENI included).
+        Step("deleting the namespaces");
         foreach (var ns in new[] { "e2e-a", "e2e-b", "e2e-c" })
         {
             await IfPresentAsync(() => _sandbox.Admin.CoreV1.DeleteNamespaceAsync(ns));
@@ -207,6 +212,9 @@ public sealed class TrunkPodTests
         });
         return eni!;
     }
+
+    /// <summary>A line in the sandbox's output (printed when a test fails), so a failure shows where the test was.</summary>
+    private void Step(string what) => _sandbox.Output.WriteLine($"  [test {DateTime.UtcNow:HH:mm:ss.fff}] {what}");
 
     private IReadOnlyList<string> NamespaceSnapshotDiff(Dictionary<string, SortedSet<string>> now) =>
         [.. _nodesBefore.SelectMany(b => NamespaceSnapshot.Diff(b.Value, now[b.Key]).Select(line => $"{b.Key}: {line}"))];

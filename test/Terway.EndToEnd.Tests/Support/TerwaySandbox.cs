@@ -33,6 +33,9 @@ internal sealed class TerwaySandbox : IAsyncDisposable
 
     public SandboxHost Host { get; }
 
+    /// <summary>The sandbox's progress output (synchronized); tests add their own step lines to it.</summary>
+    public TextWriter Output { get; private init; } = TextWriter.Null;
+
     public Kubernetes Admin { get; }
 
     public SandboxContext Context => Host.Context;
@@ -64,7 +67,8 @@ internal sealed class TerwaySandbox : IAsyncDisposable
     public static async Task<TerwaySandbox> StartAsync(int nodes, StringWriter output)
     {
         var state = Path.Combine(Path.GetTempPath(), "terway-e2e-" + Guid.NewGuid().ToString("N")[..8]);
-        var options = new SandboxOptions { Nodes = nodes, StateDirectory = state, NoDemo = true, Output = TextWriter.Synchronized(output) };
+        var writer = TextWriter.Synchronized(output);
+        var options = new SandboxOptions { Nodes = nodes, StateDirectory = state, NoDemo = true, Output = writer };
         SandboxHost host;
         try
         {
@@ -77,7 +81,7 @@ internal sealed class TerwaySandbox : IAsyncDisposable
             throw;
         }
 
-        var sandbox = new TerwaySandbox(host, state, new Kubernetes(host.Context.KubeApi.CreateClientConfiguration()));
+        var sandbox = new TerwaySandbox(host, state, new Kubernetes(host.Context.KubeApi.CreateClientConfiguration())) { Output = writer };
         try
         {
             Assert.That(host.FabricMode, Is.True, host.ControlPlaneOnlyReason);
