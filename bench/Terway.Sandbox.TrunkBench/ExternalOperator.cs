@@ -54,20 +54,46 @@ internal sealed class ExternalOperator(SandboxContext context, string operatorDl
         }
 
         var log = new StreamWriter(Path.Combine(context.Paths.LogsDirectory, "operator-process.log"), append: false) { AutoFlush = true };
-        started();
-        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the operator process");
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        for (var attempt = 1; ; attempt++)
+        {
+            started();
+            _process = Launch(start, log);
+            try
+            {
+                await WaitReadyAsync(_process, healthPort, ct);
+                break;
+            }
+            catch (InvalidOperationException e) when (attempt < 3)
+            {
+                // Seen once in several runs: the operator's first read of its certificate Secret answered 403 by the
+                // emulator although the Role allows it (an emulator RBAC-cache race, left to its owner). Start again.
+                Console.WriteLine($"NOTE: {e.Message}; starting it again (attempt {attempt + 1})");
+                _process.Dispose();
+            }
+        }
 
+        context.Services.Register(Crds.Names.InstallNames.Namespace, Crds.Names.InstallNames.WebhookService, 443, new Uri($"https://127.0.0.1:{webhookPort}/"));
+    }
+
+    private static Process Launch(ProcessStartInfo start, StreamWriter log)
+    {
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the operator process");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitReadyAsync(Process process, int healthPort, CancellationToken ct)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                throw new InvalidOperationException($"the operator process exited with {_process.ExitCode}; see logs/operator-process.log");
+                throw new InvalidOperationException($"the operator process exited with {process.ExitCode} while starting; see logs/operator-process.log");
             }
 
             try
@@ -75,7 +101,7 @@ internal sealed class ExternalOperator(SandboxContext context, string operatorDl
                 using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{healthPort}/readyz"), ct);
                 if (response.IsSuccessStatusCode)
                 {
-                    break;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -94,8 +120,6 @@ internal sealed class ExternalOperator(SandboxContext context, string operatorDl
 
             await Task.Delay(50, ct);
         }
-
-        context.Services.Register(Crds.Names.InstallNames.Namespace, Crds.Names.InstallNames.WebhookService, 443, new Uri($"https://127.0.0.1:{webhookPort}/"));
     }
 
     public async ValueTask DisposeAsync()
