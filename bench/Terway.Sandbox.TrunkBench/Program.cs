@@ -180,6 +180,22 @@ internal static class Program
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pod created → PodENI Bind (simulated s): p50 {Pct(latencies, 50):F1}  p90 {Pct(latencies, 90):F1}  p99 {Pct(latencies, 99):F1}  max {latencies.DefaultIfEmpty().Max():F1}   (wall s: p50 {Pct(latencies, 50) / scale:F2}  p99 {Pct(latencies, 99) / scale:F2})"));
 
+            // When the pods reached Bind: how the work was spread over the run (cumulative, per 10 simulated s).
+            if (!bound.IsEmpty)
+            {
+                var bucket = 10.0;
+                var counts = bound.Values.Select(v => (int)(Sim(t0, v) / bucket)).GroupBy(b => b).ToDictionary(g => g.Key, g => g.Count());
+                var cumulative = 0;
+                var cells = new List<string>();
+                for (var b = 0; b <= counts.Keys.Max(); b++)
+                {
+                    cumulative += counts.GetValueOrDefault(b);
+                    cells.Add(string.Create(CultureInfo.InvariantCulture, $"{(b + 1) * bucket:F0}s:{cumulative}"));
+                }
+
+                Console.WriteLine("PodENIs in Bind by (simulated time from the operator's start): " + string.Join(" ", cells));
+            }
+
             // The bound: every pod needs one member ENI created and attached, every node one trunk ENI created and
             // attached; each API runs at most at its per-minute limit (the simulator's minute is 60 s / scale).
             var required = new Dictionary<string, long>(StringComparer.Ordinal)
