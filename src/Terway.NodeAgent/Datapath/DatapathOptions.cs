@@ -21,6 +21,13 @@ public sealed record DatapathOptions
     /// <summary>Clock for the ENI wait.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Where the node's kernel parameters are written (forwarding, rp_filter). Entries under
+    /// <c>net/</c> follow the network namespace of the writing thread, so a container whose own
+    /// <c>/proc/sys</c> is read-only writes through a host mount such as <c>/host/proc/sys</c>.
+    /// </summary>
+    public string ProcSysRoot { get; init; } = "/proc/sys";
+
     /// <summary>Logging.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

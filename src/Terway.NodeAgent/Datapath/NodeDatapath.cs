@@ -55,6 +55,16 @@ public sealed class NodeDatapath : IDisposable
     /// <summary>Features <paramref name="mode"/> needs that this kernel lacks (empty when it can be built).</summary>
     public IReadOnlyList<KernelFeature> MissingFeatures(DatapathMode mode) => Kernel.Missing(RequiredFeatures(mode));
 
+    /// <summary>
+    /// Sets the node-wide kernel parameters every mode's setup needs (IPv4 forwarding, reverse-path
+    /// filtering off, and IPv6 forwarding when <paramref name="ipv6"/>), once; the agent calls this at
+    /// start so the first pod does not pay for it.
+    /// </summary>
+    public Task ConfigureHostAsync(bool ipv6) => _host.EnsureForwardingAsync(ipv4: true, ipv6);
+
+    /// <summary>True when a link with <paramref name="mac"/> (not a child such as ipvlan or vlan) is on the node.</summary>
+    public bool HasEni(System.Net.NetworkInformation.PhysicalAddress mac) => _host.TryFindEni(mac) is not null;
+
     /// <summary>The datapath for <paramref name="mode"/>.</summary>
     public IPodDatapath For(DatapathMode mode) => _byMode.GetOrAdd(mode, Create);
 

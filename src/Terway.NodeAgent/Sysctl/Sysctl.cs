@@ -7,14 +7,15 @@ namespace Terway.NodeAgent.Sysctl;
 /// </summary>
 internal static class Sysctl
 {
-    private const string Root = "/proc/sys/";
+    /// <summary>Where the kernel's parameters are, unless the caller says otherwise.</summary>
+    public const string DefaultRoot = "/proc/sys";
 
-    /// <summary>"net.ipv4.ip_forward" → "/proc/sys/net/ipv4/ip_forward".</summary>
-    public static string PathOf(string key) => Root + key.Replace('.', '/');
+    /// <summary>"net.ipv4.ip_forward" → "/proc/sys/net/ipv4/ip_forward" (or under <paramref name="root"/>).</summary>
+    public static string PathOf(string key, string root = DefaultRoot) => root.TrimEnd('/') + "/" + key.Replace('.', '/');
 
     /// <summary>A per-interface key; interface names may contain dots, so the path is built by segment.</summary>
-    public static string InterfacePath(string family, string interfaceName, string setting) =>
-        $"{Root}net/{family}/conf/{interfaceName}/{setting}";
+    public static string InterfacePath(string family, string interfaceName, string setting, string root = DefaultRoot) =>
+        $"{root.TrimEnd('/')}/net/{family}/conf/{interfaceName}/{setting}";
 
     public static string Read(string path)
     {

@@ -187,10 +187,18 @@ public sealed class ResourceInformerTests
 
         await Eventually.That(() => informer.Stats.Failures == 1, "first list failed");
         Assert.That(informer.HasSynced, Is.False, "readiness waits for a successful list");
-        time.Advance(TimeSpan.FromSeconds(1));
-        await informer.WaitForSyncAsync(_stop.Token).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(informer.Stats.Lists, Is.EqualTo(1), "no retry before the backoff elapsed");
+
+        // The informer arms its backoff timer after recording the failure, so advance until the retry ran
+        // rather than once (a single advance can land before the timer exists).
+        await Eventually.That(() =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return informer.HasSynced;
+        }, "list retried after the backoff and synced");
 
         Assert.That(informer.Cache.Count, Is.EqualTo(1));
+        Assert.That(informer.Stats.Lists, Is.EqualTo(2), "one failed list, one retry");
     }
 
     [Test]

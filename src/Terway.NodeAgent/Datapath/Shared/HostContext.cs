@@ -80,14 +80,14 @@ internal sealed class HostContext : IDisposable
         {
             if (ipv4)
             {
-                Sysctl.Sysctl.Ensure(Sysctl.Sysctl.PathOf("net.ipv4.ip_forward"), "1");
-                Sysctl.Sysctl.Ensure(Sysctl.Sysctl.PathOf("net.ipv4.conf.all.rp_filter"), "0");
-                Sysctl.Sysctl.Ensure(Sysctl.Sysctl.PathOf("net.ipv4.conf.default.rp_filter"), "0");
+                Sysctl.Sysctl.Ensure(Sysctl.Sysctl.PathOf("net.ipv4.ip_forward", Options.ProcSysRoot), "1");
+                Sysctl.Sysctl.Ensure(Sysctl.Sysctl.PathOf("net.ipv4.conf.all.rp_filter", Options.ProcSysRoot), "0");
+                Sysctl.Sysctl.Ensure(Sysctl.Sysctl.PathOf("net.ipv4.conf.default.rp_filter", Options.ProcSysRoot), "0");
             }
 
             if (ipv6)
             {
-                Sysctl.Sysctl.Ensure(Sysctl.Sysctl.PathOf("net.ipv6.conf.all.forwarding"), "1");
+                Sysctl.Sysctl.Ensure(Sysctl.Sysctl.PathOf("net.ipv6.conf.all.forwarding", Options.ProcSysRoot), "1");
             }
 
             return true;
@@ -104,7 +104,7 @@ internal sealed class HostContext : IDisposable
             return;
         }
 
-        await RunAsync(() => Sysctl.Sysctl.Ensure(Sysctl.Sysctl.InterfacePath("ipv4", link.Name, "rp_filter"), "0"));
+        await RunAsync(() => Sysctl.Sysctl.Ensure(Sysctl.Sysctl.InterfacePath("ipv4", link.Name, "rp_filter", Options.ProcSysRoot), "0"));
         _rpFilterOff[link.Index] = true;
     }
 
