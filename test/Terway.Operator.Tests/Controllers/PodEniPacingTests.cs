@@ -20,8 +20,8 @@ public sealed class PodEniPacingTests
     }
 
     [TestCaseSource(nameof(Actions))]
-    public void ApisOf_Action_AreTheCloudApisItNeeds(PodEniAction action, string[] apis) =>
-        Assert.That(PodEniPacing.ApisOf(action), Is.EqualTo(apis));
+    public void ApisOf_Action_AreTheCloudApisItNeeds(object action, string[] apis) =>
+        Assert.That(PodEniPacing.ApisOf((PodEniAction)action), Is.EqualTo(apis));
 
     [Test]
     public void WaitFor_FindStraysWhileCreatesAreAtTheirLimit_WaitsForTheCreate()
