@@ -199,4 +199,21 @@ public sealed class KubectlTests : EmulatorFixture
         var direct = await Kubectl("--token", token, "get", "pods", "-n", "default");
         Assert.That(direct.Err, Does.Contain($"pods is forbidden: User \"{sa}\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\""));
     }
+    [Test]
+    public async Task CreateNamespace_ProtobufBody_CreatedWithItsName()
+    {
+        // kubectl's typed "create namespace" sends a protobuf body, unlike apply/create -f (JSON).
+        var name = "kctl-proto-" + Guid.NewGuid().ToString("N")[..6];
+        var create = await Kubectl("create", "namespace", name);
+        Assert.That(create.Exit, Is.Zero, create.Err);
+        Assert.That(create.Out, Does.Contain($"namespace/{name} created"));
+
+        var get = await GetAsync($"/api/v1/namespaces/{name}");
+        Assert.That(get.Status, Is.EqualTo(System.Net.HttpStatusCode.OK), get.Text);
+        Assert.That(get.Text, Does.Contain("\"phase\":\"Active\""));
+
+        var again = await Kubectl("create", "namespace", name);
+        Assert.That(again.Exit, Is.Not.Zero);
+        Assert.That(again.Err, Does.Contain("AlreadyExists").Or.Contain("already exists"));
+    }
 }

@@ -449,6 +449,9 @@ internal sealed partial class ApiHandler
                 }
 
                 break;
+            case "application/vnd.kubernetes.protobuf" when !rt.IsVirtual && rt.Plural == "namespaces" && rt.Kind == "Namespace":
+                node = ProtobufBodies.Decode("Namespace", bytes);
+                break;
             case "application/vnd.kubernetes.protobuf" when ProtobufBodies.SupportedKinds.Contains(rt.IsVirtual ? rt.Kind : "TokenRequest") && (rt.IsVirtual || rt.Plural == "serviceaccounts"):
                 node = ProtobufBodies.Decode(rt.IsVirtual ? rt.Kind : "TokenRequest", bytes);
                 return (JsonObject)node;

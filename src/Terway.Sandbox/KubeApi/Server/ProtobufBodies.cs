@@ -6,14 +6,15 @@ namespace Terway.Sandbox.KubeApi.Server;
 
 /// <summary>
 /// Decodes the few protobuf request bodies kubectl's typed clients send to the emulator
-/// (access and rules reviews, token requests and reviews). The envelope is Kubernetes'
+/// (access and rules reviews, token requests and reviews, and the Namespace that
+/// <c>kubectl create namespace</c> posts). The envelope is Kubernetes'
 /// <c>k8s\0</c> magic plus <c>runtime.Unknown</c>; answers are always JSON.
 /// </summary>
 internal static class ProtobufBodies
 {
     private static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
 
-    public static readonly string[] SupportedKinds = ["SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview", "TokenRequest", "TokenReview"];
+    public static readonly string[] SupportedKinds = ["SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview", "TokenRequest", "TokenReview", "Namespace"];
 
     public static JsonObject Decode(string kind, byte[] body)
     {
@@ -33,9 +34,9 @@ internal static class ProtobufBodies
         var msg = Fields(raw);
         var spec = Fields(Bytes(msg, 2));
         var meta = Fields(Bytes(msg, 1));
-        if (Str(meta, 1) is { Length: > 0 } name)
+        if (Metadata(meta) is { Count: > 0 } metadata)
         {
-            result["metadata"] = new JsonObject { ["name"] = name };
+            result["metadata"] = metadata;
         }
 
         result["spec"] = kind switch
@@ -45,6 +46,7 @@ internal static class ProtobufBodies
             "SelfSubjectRulesReview" => new JsonObject { ["namespace"] = Str(spec, 1) },
             "TokenRequest" => TokenRequestSpec(spec),
             "TokenReview" => new JsonObject { ["token"] = Str(spec, 1), ["audiences"] = Strings(spec, 2) },
+            "Namespace" => Has(spec, 1) ? new JsonObject { ["finalizers"] = Strings(spec, 1) } : new JsonObject(),
             _ => throw StatusException.UnsupportedMediaType("application/vnd.kubernetes.protobuf", ["application/json", "application/yaml"]),
         };
         return result;
@@ -72,6 +74,40 @@ internal static class ProtobufBodies
         {
             var na = Fields(Bytes(spec, 2));
             o["nonResourceAttributes"] = new JsonObject { ["path"] = Str(na, 1), ["verb"] = Str(na, 2) };
+        }
+
+        return o;
+    }
+
+    // ObjectMeta: name 1, generateName 2, namespace 3, labels 11, annotations 12 (map entries: key 1, value 2).
+    // A create carries nothing else a client may set that the emulator would keep.
+    private static JsonObject Metadata(List<(int Field, object Value)> meta)
+    {
+        var o = new JsonObject();
+        foreach (var (field, key) in new[] { (1, "name"), (2, "generateName"), (3, "namespace") })
+        {
+            if (Str(meta, field) is { Length: > 0 } value)
+            {
+                o[key] = value;
+            }
+        }
+
+        foreach (var (field, key) in new[] { (11, "labels"), (12, "annotations") })
+        {
+            var map = new JsonObject();
+            foreach (var (f, v) in meta)
+            {
+                if (f == field && v is byte[] entry)
+                {
+                    var kv = Fields(entry);
+                    map[Str(kv, 1)] = Str(kv, 2);
+                }
+            }
+
+            if (map.Count > 0)
+            {
+                o[key] = map;
+            }
         }
 
         return o;
