@@ -141,7 +141,7 @@ internal sealed class RbacAuthorizer
             return true;
         }
 
-        foreach (var (_, rule) in RulesFor(user, a.Namespace, includeAllNamespaces: false, requestNamespaceOnly: a.Namespace))
+        foreach (var (_, rule) in RulesFor(user, includeAllNamespaces: false, requestNamespaceOnly: a.Namespace))
         {
             if (rule.Allows(a))
             {
@@ -160,10 +160,22 @@ internal sealed class RbacAuthorizer
             return [new PolicyRule(["*"], ["*"], ["*"], [], []), new PolicyRule(["*"], [], [], [], ["*"])];
         }
 
-        return RulesFor(user, ns, false, ns).Select(x => x.Rule).ToList();
+        return RulesFor(user, false, ns).Select(x => x.Rule).ToList();
     }
 
-    private List<(string Namespace, PolicyRule Rule)> RulesFor(UserInfo user, string ns, bool includeAllNamespaces, string requestNamespaceOnly)
+    private List<(string Namespace, PolicyRule Rule)> RulesFor(UserInfo user, bool includeAllNamespaces, string requestNamespaceOnly)
+    {
+        // Evaluated under the gate: a request racing a refresh must not see it half done (Refresh clears the dirty
+        // flag before it rebuilds, so an unlocked reader could use the previous — at first empty — bindings and deny
+        // a request RBAC allows), and freshly parsed JsonObjects initialize lazily, which is not safe to do from two
+        // threads at once.
+        lock (_gate)
+        {
+            return RulesForLocked(user, includeAllNamespaces, requestNamespaceOnly);
+        }
+    }
+
+    private List<(string Namespace, PolicyRule Rule)> RulesForLocked(UserInfo user, bool includeAllNamespaces, string requestNamespaceOnly)
     {
         Refresh();
         var bindings = _bindings;
