@@ -54,6 +54,14 @@ public sealed class AlibabaCloudClient : IDisposable
 
     internal OpenApiInvoker Invoker => _invoker;
 
+    /// <summary>
+    /// How long a call of <paramref name="api"/> (e.g. <c>CreateNetworkInterface</c>) made now would wait for the
+    /// client's per-API rate limiter; zero when it would go out at once. Nothing is reserved: a controller uses it to
+    /// requeue work behind a saturated API instead of holding a worker in the limiter while other work could run.
+    /// </summary>
+    /// <param name="api">The operation name.</param>
+    public TimeSpan RateLimitDelay(string api) => _invoker.LimiterOf(api).TimeUntilAvailable();
+
     /// <summary>Creates a client.</summary>
     /// <param name="options">Region, endpoints, signature, limits, timeouts, retries, credential sources.</param>
     /// <param name="credentials">Credential provider; null builds the default chain from <see cref="AlibabaCloudOptions.Credentials"/>.</param>

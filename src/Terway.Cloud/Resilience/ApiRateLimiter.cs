@@ -29,6 +29,12 @@ internal abstract class ApiRateLimiter : RateLimiter
 
     public override TimeSpan? IdleDuration => null;
 
+    /// <summary>
+    /// How long a call made now would wait for its permit (zero when one is free), without taking one: callers
+    /// with other work can do that first instead of blocking behind this API's limit.
+    /// </summary>
+    public abstract TimeSpan TimeUntilAvailable();
+
     public static ApiRateLimiter Create(RateLimitMode mode, int perMinute, TimeProvider time) => mode switch
     {
         RateLimitMode.TokenBucket => new TokenBucketLimiter(perMinute, time),

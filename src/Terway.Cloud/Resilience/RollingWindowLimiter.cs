@@ -62,6 +62,17 @@ internal sealed class RollingWindowLimiter : ApiRateLimiter
         }
     }
 
+    public override TimeSpan TimeUntilAvailable()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetTimestamp();
+            Prune(now);
+            var slot = Earliest();
+            return slot <= now ? TimeSpan.Zero : _time.GetElapsedTime(now, slot);
+        }
+    }
+
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(permitCount, 1);

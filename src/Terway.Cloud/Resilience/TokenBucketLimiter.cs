@@ -38,6 +38,15 @@ internal sealed class TokenBucketLimiter : ApiRateLimiter
         }
     }
 
+    public override TimeSpan TimeUntilAvailable()
+    {
+        lock (_lock)
+        {
+            Refill();
+            return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / _perSecond);
+        }
+    }
+
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         lock (_lock)

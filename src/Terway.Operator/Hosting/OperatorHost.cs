@@ -264,6 +264,7 @@ public sealed class OperatorHost : IAsyncDisposable
             Time = time,
             LoggerFactory = loggers,
             Polls = new PollTracker(time),
+            RateLimitDelay = cloud.RateLimitDelay,
         };
 
         GarbageCollector? gc = null;

@@ -279,7 +279,9 @@ internal static partial class OperatorProgram
         o.SingleLine = true;
         o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         o.UseUtcTimestamp = true;
-    }).SetMinimumLevel(LogLevel.Information));
+    }).SetMinimumLevel(LogLevel.Information)
+        // Kestrel logs every webhook call and health probe at Information: noise at the API server's call rate.
+        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "configuration key ignored: {Key}")]
     private static partial void LogIgnoredKey(ILogger logger, string key);

@@ -61,6 +61,28 @@ public sealed class AuthTests : EmulatorFixture
     }
 
     [Test]
+    public async Task RoleBinding_JustWritten_ConcurrentRequestsAreAllAllowed()
+    {
+        // A request racing the cache rebuild after an RBAC write used the previous bindings (the dirty flag was
+        // cleared before the rebuild finished) and was denied although the new binding allows it.
+        var denied = new List<string>();
+        for (var round = 0; round < 15; round++)
+        {
+            var ns = await NewNamespaceAsync("race");
+            await PostAsync($"/api/v1/namespaces/{ns}/serviceaccounts", """{"metadata":{"name":"op"}}""");
+            await PostAsync($"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles", """{"metadata":{"name":"r"},"rules":[{"apiGroups":[""],"resources":["secrets"],"resourceNames":["cert"],"verbs":["get"]}]}""");
+            await PostAsync($"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings", $$$"""
+                {"metadata":{"name":"rb"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"r"},"subjects":[{"kind":"ServiceAccount","name":"op","namespace":"{{{ns}}}"}]}
+                """);
+            using var http = CreateHttpClient(Emulator.IssueServiceAccountToken(ns, "op"));
+            var answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => Task.Run(() => SendAsync(http, HttpMethod.Get, $"/api/v1/namespaces/{ns}/secrets/cert"))));
+            denied.AddRange(answers.Where(a => a.Status != HttpStatusCode.NotFound).Select(a => $"{ns}: {(int)a.Status}"));
+        }
+
+        Assert.That(denied, Is.Empty, "every request is allowed by the binding written before it (the secret does not exist: 404)");
+    }
+
+    [Test]
     public async Task ClusterRoleBinding_ToGroup_GrantsClusterWide()
     {
         await PostAsync("/apis/rbac.authorization.k8s.io/v1/clusterroles", """{"metadata":{"name":"node-reader"},"rules":[{"apiGroups":[""],"resources":["nodes"],"verbs":["list"]},{"nonResourceURLs":["/metrics"],"verbs":["get"]}]}""");

@@ -45,6 +45,12 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
             var input = Gather(key, state);
             var action = PodEniMachine.Decide(input);
             LogStep(key, state.PodEni, action);
+            if (PodEniPacing.Defer(PodEniPacing.WaitFor(action, ctx.RateLimitDelay)) is { } later)
+            {
+                LogDeferred(key, action.GetType().Name, later);
+                return ReconcileResult.RequeueAfter(later);
+            }
+
             try
             {
                 var result = await ExecuteAsync(key, state, input, action, cancellationToken);
@@ -729,6 +735,9 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "PodENI {Key} ({PodEni}): {Action}")]
     private partial void LogStep(ObjectKey key, PhaseView podEni, PodEniAction action);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "PodENI {Key}: {Step} needs a cloud API at its rate limit for {Wait}; requeued for then")]
+    private partial void LogDeferred(ObjectKey key, string step, TimeSpan wait);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "ENI {Eni} changed state before our call ({Code}); looking again")]
     private partial void LogStale(string eni, string code);

@@ -56,6 +56,12 @@ internal sealed class OperatorContext
 
     public PollTracker Polls { get; init; } = null!;
 
+    /// <summary>
+    /// How long a call of the named cloud API would wait in the cloud client's rate limiter now (zero when no
+    /// client limits apply), so reconcilers can requeue instead of holding a worker there.
+    /// </summary>
+    public Func<string, TimeSpan> RateLimitDelay { get; init; } = static _ => TimeSpan.Zero;
+
     public Random Random { get; init; } = Random.Shared;
 
     public IResourceCache<V1Pod> Pods => Manager.GetCache<V1Pod>();

@@ -154,7 +154,7 @@ internal sealed class RbacAuthorizer
             return true;
         }
 
-        foreach (var (_, rule) in RulesFor(user, a.Namespace, includeAllNamespaces: false, requestNamespaceOnly: a.Namespace))
+        foreach (var (_, rule) in RulesFor(user, includeAllNamespaces: false, requestNamespaceOnly: a.Namespace))
         {
             if (rule.Allows(a))
             {
@@ -173,10 +173,20 @@ internal sealed class RbacAuthorizer
             return [new PolicyRule(["*"], ["*"], ["*"], [], []), new PolicyRule(["*"], [], [], [], ["*"])];
         }
 
-        return RulesFor(user, ns, false, ns).Select(x => x.Rule).ToList();
+        return RulesFor(user, false, ns).Select(x => x.Rule).ToList();
     }
 
-    private List<(string Namespace, PolicyRule Rule)> RulesFor(UserInfo user, string ns, bool includeAllNamespaces, string requestNamespaceOnly)
+    private List<(string Namespace, PolicyRule Rule)> RulesFor(UserInfo user, bool includeAllNamespaces, string requestNamespaceOnly)
+    {
+        // Evaluated under the gate (the one Current rebuilds under): the snapshot's freshly parsed JsonObjects
+        // initialize lazily, which is not safe to do from two threads at once.
+        lock (_gate)
+        {
+            return RulesForLocked(user, includeAllNamespaces, requestNamespaceOnly);
+        }
+    }
+
+    private List<(string Namespace, PolicyRule Rule)> RulesForLocked(UserInfo user, bool includeAllNamespaces, string requestNamespaceOnly)
     {
         var rules = Current();
         var bindings = rules.Bindings;
