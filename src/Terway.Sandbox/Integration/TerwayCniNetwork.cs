@@ -16,13 +16,11 @@ internal sealed class TerwayCniNetwork : ICniNetwork
     public const string NetworkName = "terway";
 
     private readonly SandboxContext _context;
-    private readonly Lazy<Task<string>> _pluginDirectory;
+    private readonly Lock _gate = new();
+    private Task<string>? _pluginDirectory;
 
-    public TerwayCniNetwork(SandboxContext context)
-    {
-        _context = context;
-        _pluginDirectory = new Lazy<Task<string>>(() => TerwayPluginBinary.DirectoryAsync(context.Say, CancellationToken.None));
-    }
+    /// <summary>The network for <paramref name="context"/>'s nodes; the plugin is located (or published) when the first node is prepared.</summary>
+    public TerwayCniNetwork(SandboxContext context) => _context = context;
 
     /// <inheritdoc />
     public string Description => "Terway (the terway CNI plugin and a node agent per node; member ENIs on trunk ENIs)";
@@ -44,7 +42,14 @@ internal sealed class TerwayCniNetwork : ICniNetwork
     public async Task<CniNodeConfig> PrepareNodeAsync(SandboxNodeContext node, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(node);
-        var pluginDirectory = await _pluginDirectory.Value.WaitAsync(ct).ConfigureAwait(false);
+        Task<string> locate;
+        lock (_gate)
+        {
+            // Once for all nodes; the first node's token (the sandbox's start) also stops a publish in progress.
+            locate = _pluginDirectory ??= TerwayPluginBinary.DirectoryAsync(_context.Say, ct);
+        }
+
+        var pluginDirectory = await locate.WaitAsync(ct).ConfigureAwait(false);
         var confList = Path.Combine(node.CniDirectory, "10-terway.conflist");
         await File.WriteAllTextAsync(confList, ConfList(SocketPath(node), PendingReleaseDirectory(node), PluginLogPath(node)), ct).ConfigureAwait(false);
         return new CniNodeConfig(confList, [pluginDirectory, ReferencePluginDirectory], "Terway");
