@@ -16,6 +16,7 @@ public sealed partial class DemoTests
         TerwaySandbox.RequireMachine();
         var state = Path.Combine(Path.GetTempPath(), "terway-e2e-demo-" + Guid.NewGuid().ToString("N")[..8]);
         var output = new StringWriter();
+        var keepLogs = false;
         try
         {
             var options = SandboxCommand.Parse(["--exit-after-demo", "--nodes", "2", "--state-dir", state]) with { Output = TextWriter.Synchronized(output) };
@@ -45,12 +46,14 @@ public sealed partial class DemoTests
         }
         catch
         {
+            keepLogs = true;
             TestContext.Out.WriteLine(output.ToString());
+            TestContext.Out.WriteLine($"sandbox log kept: {Path.Combine(state, "logs", "sandbox.log")}");
             throw;
         }
         finally
         {
-            if (Directory.Exists(state))
+            if (!keepLogs && Directory.Exists(state))
             {
                 Directory.Delete(state, recursive: true);
             }
