@@ -29,8 +29,43 @@ internal sealed class AllocationResolver(AgentCluster cluster, NodeAgentOptions 
             AllocationSource.NodeCr => () => NodeCrEvaluator.Evaluate(key, options.NodeName, cluster.NodeCr, options.EniIpVirtualType),
             _ => throw new ArgumentOutOfRangeException(nameof(source), source, "VPC mode allocates from the podCIDR"),
         };
-        var podEniKey = source == AllocationSource.PodEni ? new ObjectKey(key.Namespace, key.Name) : (ObjectKey?)null;
-        return WaitUntilReadyAsync(evaluate, podEniKey, cancellationToken);
+        var podKey = new ObjectKey(key.Namespace, key.Name);
+        var podEniKey = source == AllocationSource.PodEni ? podKey : (ObjectKey?)null;
+        // The pod may be deleted while its ADD waits (the operator then never binds its PodENI): stop waiting at once
+        // instead of holding the pod's lock, and its DEL, until the allocation timeout.
+        var seen = false;
+        AllocationCheck EvaluateWhileWanted()
+        {
+            var cached = cluster.Pods.Cache.Get(podKey);
+            seen |= cached is not null && cached.Metadata.Uid == key.Uid;
+            return PodGone(key, cached, seen) is { } gone ? new AllocationCheck.Failed(CniErrorCodes.PodNotFound, gone) : evaluate();
+        }
+
+        return WaitUntilReadyAsync(EvaluateWhileWanted, podEniKey, cancellationToken, podKey);
+    }
+
+    /// <summary>
+    /// Why the ADD for <paramref name="pod"/> is no longer wanted, or null while it is: the pod in the informer cache
+    /// (<paramref name="cached"/>) is being deleted, or is another pod of the same name, or the cache had the pod
+    /// (<paramref name="seen"/>) and no longer has it. A pod not yet in the cache is still wanted (the ADD read it
+    /// from the API server).
+    /// </summary>
+    internal static string? PodGone(PodIdentityKey pod, V1Pod? cached, bool seen)
+    {
+        var name = $"{pod.Namespace}/{pod.Name}";
+        if (cached is null)
+        {
+            return seen ? $"pod {name} was deleted while its ADD waited for its allocation" : null;
+        }
+
+        if (pod.Uid is not null && cached.Metadata.Uid != pod.Uid)
+        {
+            return $"pod {name} was deleted and re-created (UID {cached.Metadata.Uid}, the ADD is for {pod.Uid}) while its ADD waited for its allocation";
+        }
+
+        return cached.Metadata.DeletionTimestamp is not null
+            ? $"pod {name} is being deleted: its ADD no longer waits for its allocation"
+            : null;
     }
 
     /// <summary>Waits until the node has a podCIDR (VPC mode); returns its IPv4 and IPv6 podCIDRs.</summary>
@@ -74,7 +109,7 @@ internal sealed class AllocationResolver(AgentCluster cluster, NodeAgentOptions 
         return [.. texts.Select(t => IPNetwork.TryParse(t, out var n) ? n : (IPNetwork?)null).OfType<IPNetwork>()];
     }
 
-    private async Task<PodAllocation> WaitUntilReadyAsync(Func<AllocationCheck> evaluate, ObjectKey? podEni, CancellationToken cancellationToken)
+    private async Task<PodAllocation> WaitUntilReadyAsync(Func<AllocationCheck> evaluate, ObjectKey? podEni, CancellationToken cancellationToken, ObjectKey? pod = null)
     {
         var started = time.GetTimestamp();
         using var syncDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -93,7 +128,7 @@ internal sealed class AllocationResolver(AgentCluster cluster, NodeAgentOptions 
         while (true)
         {
             // Take the change signal before reading the caches, so a change in between wakes us.
-            var change = cluster.NextChange(podEni);
+            var change = pod is { } podKey ? Task.WhenAny(cluster.NextChange(podEni), cluster.PodChanges.Next(podKey)) : cluster.NextChange(podEni);
             switch (evaluate())
             {
                 case AllocationCheck.Ready ready:

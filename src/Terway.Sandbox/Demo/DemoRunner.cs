@@ -45,6 +45,9 @@ public sealed record DemoReport
     /// <summary>Time the connectivity check took.</summary>
     public TimeSpan ConnectivityTime { get; init; }
 
+    /// <summary>With a Terway network: the pods' member ENIs as checked against their PodENIs and the cloud; else null.</summary>
+    public MemberEniReport? MemberEnis { get; init; }
+
     /// <summary>What went wrong (empty when the demo succeeded).</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 
@@ -53,7 +56,9 @@ public sealed record DemoReport
 }
 
 /// <summary>Applies the demo plan, waits for its pods, checks pod-to-pod connectivity and prints a summary.</summary>
-internal sealed class DemoRunner(SandboxContext context, PodProgress progress, Func<ObjectKey, PodSandbox?> sandboxOf, bool wired, string network, TextWriter output)
+/// <remarks>With <paramref name="checkMemberEnis"/> (a Terway network), every running pod must also be on its own member ENI.</remarks>
+internal sealed class DemoRunner(SandboxContext context, PodProgress progress, Func<ObjectKey, PodSandbox?> sandboxOf, bool wired, string network, TextWriter output,
+    bool checkMemberEnis = false)
 {
     public async Task<DemoReport> RunAsync(DemoPlan plan, string? configDirectory, string? planDirectory, CancellationToken ct)
     {
@@ -132,6 +137,14 @@ internal sealed class DemoRunner(SandboxContext context, PodProgress progress, F
             }
         }
 
+        MemberEniReport? memberEnis = null;
+        if (checkMemberEnis)
+        {
+            var podVSwitches = context.CloudInfo.Zones.Select(z => z.PodVSwitchId).ToHashSet(StringComparer.Ordinal);
+            memberEnis = MemberEniCheck.Evaluate([.. pods.Where(IsRunning)], progress.PodEni, context.Cloud.Snapshot(), podVSwitches);
+            problems.AddRange(memberEnis.Problems);
+        }
+
         if (pods.Count < expected)
         {
             problems.Add($"{pods.Count} of {expected} pods exist");
@@ -150,6 +163,7 @@ internal sealed class DemoRunner(SandboxContext context, PodProgress progress, F
             Pings = pings,
             PingsAnswered = answered,
             ConnectivityTime = connectivityTime,
+            MemberEnis = memberEnis,
             Problems = problems,
         };
         PrintSummary(report);
@@ -168,6 +182,12 @@ internal sealed class DemoRunner(SandboxContext context, PodProgress progress, F
         {
             output.WriteLine($"  pod → running  p50 {S(r.PodReadyP50)}, max {S(r.PodReadyMax)}");
             output.WriteLine($"  connectivity   {r.PingsAnswered}/{r.Pings} pings answered in {S(r.ConnectivityTime)}");
+        }
+
+        if (r.MemberEnis is { } m)
+        {
+            output.WriteLine($"  member ENIs    {m.OnOwnMemberEni}/{m.Pods} pods on their own member ENI (PodENI Bind, ENI InUse on the node's trunk, pod IP = ENI IP in a pod vSwitch)");
+            output.WriteLine($"  cloud          {m.MemberEnis} member ENIs on {m.TrunkEnis} trunk ENIs");
         }
 
         output.WriteLine(r.Succeeded ? "  result         OK" : $"  result         FAILED: {string.Join("; ", r.Problems)}");

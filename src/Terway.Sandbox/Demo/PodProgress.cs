@@ -69,6 +69,9 @@ internal sealed class PodProgress : IAsyncDisposable
         await _manager.WaitForCacheSyncAsync(TimeSpan.FromSeconds(30), ct);
     }
 
+    /// <summary>The PodENI named after a pod (cached), or null.</summary>
+    public V1Beta1PodEni? PodEni(ObjectKey key) => _podEnis.Get(key);
+
     /// <summary>The record of a pod, or null.</summary>
     public PodRecord? Find(ObjectKey key) => _records.GetValueOrDefault(key);
 

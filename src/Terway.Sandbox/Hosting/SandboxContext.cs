@@ -140,6 +140,11 @@ public sealed class SandboxContext
     public KubernetesClientConfiguration NodeAgentClientConfiguration() => KubeApi.CreateClientConfiguration(NodeAgentToken);
 
     internal NodeRegistry? NodeRegistry { get; set; }
+
+    internal Action<string>? ProgressSink { get; set; }
+
+    /// <summary>Prints a progress line in the sandbox's output, timestamped like its own (e.g. "publishing the terway CNI plugin …").</summary>
+    public void Say(string line) => ProgressSink?.Invoke("  " + line);
 }
 
 /// <summary>Everything a per-node extension (the node agent) needs.</summary>

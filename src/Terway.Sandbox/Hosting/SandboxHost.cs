@@ -62,7 +62,7 @@ public sealed partial class SandboxHost : IAsyncDisposable
             .AddFilter("Microsoft.Hosting", LogLevel.Warning));
         _logger = _logs.CreateLogger<SandboxHost>();
         var region = SandboxRegion.Create(options.Nodes, options.InstanceType, options.Zones, options.RegionId);
-        Context = new SandboxContext(options, paths, region, _logs);
+        Context = new SandboxContext(options, paths, region, _logs) { ProgressSink = Say };
     }
 
     /// <summary>Everything the sandbox runs, for extensions and tests.</summary>
@@ -114,7 +114,9 @@ public sealed partial class SandboxHost : IAsyncDisposable
         var planDirectory = _options.DemoPlanPath is { } path ? Path.GetDirectoryName(Path.GetFullPath(path)) : null;
         var plan = _options.DemoPlanPath is { } p ? DemoPlan.Load(p) : DemoPlan.Default(_configDirectory);
         var network = _network?.Description ?? "nothing (control plane only)";
-        var runner = new DemoRunner(Context, _progress!, FindSandbox, FabricMode, network, _out);
+        // Terway's promise is checked only when Terway wires the pods (the reference plugins give podCIDR addresses).
+        var checkMemberEnis = FabricMode && _network is not null and not ReferenceCniNetwork;
+        var runner = new DemoRunner(Context, _progress!, FindSandbox, FabricMode, network, _out, checkMemberEnis);
         return await runner.RunAsync(plan, _configDirectory, planDirectory, ct);
     }
 
@@ -228,7 +230,7 @@ public sealed partial class SandboxHost : IAsyncDisposable
 
         if (_extensions.ControlPlane.Count == 0)
         {
-            Say("  operator     not started (not built yet: see docs/sandbox.md, extension points)");
+            Say("  operator     not started (none plugged in: see docs/sandbox.md, extension points)");
         }
 
         if (FabricMode)
@@ -240,7 +242,9 @@ public sealed partial class SandboxHost : IAsyncDisposable
             }
 
             _cluster.NodeAdded += node => _ = StartNodeInBackgroundAsync(node);
-            Say($"  kubelets     {_kubelets.Count}, CNI: {_network.Description}" + (_extensions.PerNode.Count == 0 ? "; node agents not started (not built yet)" : ""));
+            Say($"  kubelets     {_kubelets.Count}, CNI: {_network.Description}" + (_extensions.PerNode.Count == 0
+                ? "; node agents not started (none plugged in)"
+                : $"; per node: {string.Join(", ", _perNode.Select(c => c.Component.Name).Distinct(StringComparer.Ordinal))} ({_perNode.Count} started)"));
         }
 
         Say($"Ready in {_clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.  kubectl --kubeconfig {paths.AdminKubeconfig} get nodes,pods -A");

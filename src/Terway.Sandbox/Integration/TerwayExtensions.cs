@@ -6,12 +6,16 @@ namespace Terway.Sandbox.Integration;
 internal static class TerwayExtensions
 {
     /// <summary>
-    /// The operator (with its admission webhooks, which the API server calls) as the control plane.
+    /// The operator (with its admission webhooks, which the API server calls) as the control plane; in fabric
+    /// mode (root, not --control-plane-only) also a node agent per node and the <c>terway</c> CNI plugin as the
+    /// kubelets' network. The sandbox uses the per-node parts only in fabric mode, so in control-plane-only mode
+    /// the operator runs alone (and the plugin is not published).
     /// </summary>
     public static SandboxExtensions Create()
     {
-        var extensions = new SandboxExtensions { OperatorWebhooks = true };
+        var extensions = new SandboxExtensions { OperatorWebhooks = true, CniNetwork = context => new TerwayCniNetwork(context) };
         extensions.ControlPlane.Add(context => new OperatorComponent(context));
+        extensions.PerNode.Add(node => new NodeAgentComponent(node));
         return extensions;
     }
 }

@@ -146,6 +146,36 @@ public sealed class ConformanceTests
     }
 
     [Test]
+    public async Task Add_PodDeletedWhileWaitingForItsPodEni_StopsWaitingAtOnce()
+    {
+        await using var h = await CniHarness.CreateAsync(NodeKind.Trunk, o => o with { AllocationTimeout = TimeSpan.FromSeconds(60) });
+        var pod = await h.CreatePodAsync("waiting-0", podEni: true);
+        await h.CreateTrunkPodEniAsync(pod, PodEniPhases.Initial);
+        var netns = await h.PodNetnsAsync("waiting-0");
+        var cid = CniHarness.NewContainerId();
+        var add = h.ShimAsync("ADD", h.PluginConf("1.0.0"), cid, netns, args: CniHarness.CniArgs(pod, cid));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.That(add.IsCompleted, Is.False, "the ADD waits for the PodENI");
+
+        // A bound pod's delete is graceful: it stays, with a deletionTimestamp, until its kubelet confirms.
+        var deleted = System.Diagnostics.Stopwatch.StartNew();
+        await h.Cluster.Admin.CoreV1.DeleteNamespacedPodAsync("waiting-0", "default");
+        var outcome = await add;
+
+        var error = JsonNode.Parse(outcome.Stdout)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(deleted.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "woken by the pod's deletion, not the 60 s allocation timeout");
+            Assert.That((int?)error["code"], Is.EqualTo(102), outcome.ToString());
+            Assert.That((string?)error["msg"], Is.EqualTo("pod default/waiting-0 is being deleted: its ADD no longer waits for its allocation"));
+            Assert.That(h.AgentService.Checkpoint!.Count, Is.Zero);
+        });
+
+        // What the kubelet does once the sandbox is gone: confirm the deletion (the emulator is shared by the tests).
+        await h.Cluster.Admin.CoreV1.DeleteNamespacedPodAsync("waiting-0", "default", gracePeriodSeconds: 0);
+    }
+
+    [Test]
     public async Task Add_PodEniOnAnotherTrunk_HardErrorWithoutWaiting()
     {
         await using var h = await CniHarness.CreateAsync(NodeKind.Trunk);

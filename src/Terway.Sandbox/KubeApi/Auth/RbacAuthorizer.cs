@@ -80,58 +80,71 @@ internal sealed class RbacAuthorizer
 {
     private readonly ObjectStore _store;
     private readonly object _gate = new();
-    private volatile bool _dirty = true;
-    private List<(string Namespace, JsonObject Binding)> _bindings = [];
-    private Dictionary<string, JsonObject> _clusterRoles = new(StringComparer.Ordinal);
-    private Dictionary<string, JsonObject> _roles = new(StringComparer.Ordinal);
+    private long _version = 1;
+    private volatile Rules _rules = Rules.Empty;
 
     public RbacAuthorizer(ObjectStore store)
     {
         _store = store;
-        var reader = store.AddListener();
-        _ = Task.Run(async () =>
+        // Synchronously, under the store's lock, before the write returns: a client that creates a RoleBinding and
+        // then uses it must be allowed at once.
+        store.OnCommit(ev =>
         {
-            await foreach (var ev in reader.ReadAllAsync().ConfigureAwait(false))
+            if (ev.StorageKey.StartsWith("rbac.authorization.k8s.io/", StringComparison.Ordinal))
             {
-                if (ev.StorageKey.StartsWith("rbac.authorization.k8s.io/", StringComparison.Ordinal))
-                {
-                    _dirty = true;
-                }
+                Interlocked.Increment(ref _version);
             }
         });
     }
 
-    /// <summary>Marks the cache stale (called synchronously after RBAC writes so the next request sees them).</summary>
-    public void Invalidate() => _dirty = true;
+    /// <summary>Marks the cache stale (RBAC writes do this themselves, synchronously).</summary>
+    public void Invalidate() => Interlocked.Increment(ref _version);
 
-    private void Refresh()
+    /// <summary>
+    /// The RBAC objects as of the latest RBAC write. Rebuilt as one immutable snapshot and published at once, so a
+    /// request never sees half of a rebuild; a request that finds the snapshot older than the latest write waits for
+    /// the rebuild instead of using the old rules (concurrent first requests after RBAC writes were denied).
+    /// </summary>
+    private Rules Current()
     {
-        if (!_dirty)
+        var rules = _rules;
+        if (rules.Version == Interlocked.Read(ref _version))
         {
-            return;
+            return rules;
         }
 
         lock (_gate)
         {
-            if (!_dirty)
-            {
-                return;
-            }
-
-            _dirty = false;
             List<StoredObject> crbs, rbs, crs, rs;
+            long version;
             lock (_store.Gate)
             {
+                // Commits bump the version under this lock, so the version and the tables read here agree.
+                version = Interlocked.Read(ref _version);
+                if (_rules.Version == version)
+                {
+                    return _rules;
+                }
+
                 crbs = _store.Table("rbac.authorization.k8s.io/clusterrolebindings").All().ToList();
                 rbs = _store.Table("rbac.authorization.k8s.io/rolebindings").All().ToList();
                 crs = _store.Table("rbac.authorization.k8s.io/clusterroles").All().ToList();
                 rs = _store.Table("rbac.authorization.k8s.io/roles").All().ToList();
             }
 
-            _bindings = crbs.Select(b => ("", b.Parse())).Concat(rbs.Select(b => (b.Namespace, b.Parse()))).ToList();
-            _clusterRoles = crs.ToDictionary(c => c.Name, c => c.Parse(), StringComparer.Ordinal);
-            _roles = rs.ToDictionary(r => r.Key, r => r.Parse(), StringComparer.Ordinal);
+            _rules = new Rules(version,
+                [.. crbs.Select(b => ("", b.Parse())).Concat(rbs.Select(b => (b.Namespace, b.Parse())))],
+                crs.ToDictionary(c => c.Name, c => c.Parse(), StringComparer.Ordinal),
+                rs.ToDictionary(r => r.Key, r => r.Parse(), StringComparer.Ordinal));
+            return _rules;
         }
+    }
+
+    /// <summary>One consistent view of the bindings, cluster roles and roles, as of RBAC write <paramref name="Version"/>.</summary>
+    private sealed record Rules(long Version, List<(string Namespace, JsonObject Binding)> Bindings,
+        Dictionary<string, JsonObject> ClusterRoles, Dictionary<string, JsonObject> Roles)
+    {
+        public static readonly Rules Empty = new(0, [], new(StringComparer.Ordinal), new(StringComparer.Ordinal));
     }
 
     public bool Authorize(UserInfo user, AuthzAttributes a)
@@ -165,10 +178,8 @@ internal sealed class RbacAuthorizer
 
     private List<(string Namespace, PolicyRule Rule)> RulesFor(UserInfo user, bool includeAllNamespaces, string requestNamespaceOnly)
     {
-        // Evaluated under the gate: a request racing a refresh must not see it half done (Refresh clears the dirty
-        // flag before it rebuilds, so an unlocked reader could use the previous — at first empty — bindings and deny
-        // a request RBAC allows), and freshly parsed JsonObjects initialize lazily, which is not safe to do from two
-        // threads at once.
+        // Evaluated under the gate (the one Current rebuilds under): the snapshot's freshly parsed JsonObjects
+        // initialize lazily, which is not safe to do from two threads at once.
         lock (_gate)
         {
             return RulesForLocked(user, includeAllNamespaces, requestNamespaceOnly);
@@ -177,8 +188,8 @@ internal sealed class RbacAuthorizer
 
     private List<(string Namespace, PolicyRule Rule)> RulesForLocked(UserInfo user, bool includeAllNamespaces, string requestNamespaceOnly)
     {
-        Refresh();
-        var bindings = _bindings;
+        var rules = Current();
+        var bindings = rules.Bindings;
         var result = new List<(string, PolicyRule)>();
         foreach (var (bindingNs, b) in bindings)
         {
@@ -195,19 +206,19 @@ internal sealed class RbacAuthorizer
             var roleRef = b["roleRef"] as JsonObject;
             var kind = JsonUtil.Str(roleRef, "kind");
             var name = JsonUtil.Str(roleRef, "name") ?? "";
-            var rules = kind == "Role" ? RoleRules(bindingNs + "/" + name) : ClusterRoleRules(name);
-            result.AddRange(rules.Select(r => (bindingNs, r)));
+            var granted = kind == "Role" ? RoleRules(rules, bindingNs + "/" + name) : ClusterRoleRules(rules, name);
+            result.AddRange(granted.Select(r => (bindingNs, r)));
         }
 
         return result;
     }
 
-    private List<PolicyRule> RoleRules(string key) =>
-        _roles.TryGetValue(key, out var role) ? (JsonUtil.Arr(role, "rules") ?? []).OfType<JsonObject>().Select(PolicyRule.FromJson).ToList() : [];
+    private static List<PolicyRule> RoleRules(Rules rules, string key) =>
+        rules.Roles.TryGetValue(key, out var role) ? (JsonUtil.Arr(role, "rules") ?? []).OfType<JsonObject>().Select(PolicyRule.FromJson).ToList() : [];
 
-    private List<PolicyRule> ClusterRoleRules(string name)
+    private static List<PolicyRule> ClusterRoleRules(Rules all, string name)
     {
-        if (!_clusterRoles.TryGetValue(name, out var cr))
+        if (!all.ClusterRoles.TryGetValue(name, out var cr))
         {
             return [];
         }
@@ -215,7 +226,7 @@ internal sealed class RbacAuthorizer
         var rules = (JsonUtil.Arr(cr, "rules") ?? []).OfType<JsonObject>().Select(PolicyRule.FromJson).ToList();
         if (cr["aggregationRule"]?["clusterRoleSelectors"] is JsonArray selectors)
         {
-            foreach (var other in _clusterRoles.Values)
+            foreach (var other in all.ClusterRoles.Values)
             {
                 var labels = (JsonUtil.Obj(other["metadata"], "labels") ?? []).ToDictionary(p => p.Key, p => JsonUtil.AsString(p.Value) ?? "", StringComparer.Ordinal);
                 if (selectors.OfType<JsonObject>().Any(s => LabelSelector.FromObject(s) is { } sel && !sel.IsEmpty && sel.Matches(labels)))

@@ -13,6 +13,7 @@ internal sealed class ObjectStore
     private readonly StoreEvent?[] _ring;
     private readonly Dictionary<string, List<WatchSubscription>> _watchers = new(StringComparer.Ordinal);
     private readonly List<ChannelWriter<StoreEvent>> _listeners = [];
+    private readonly List<Action<StoreEvent>> _committed = [];
     private int _ringStart;
     private int _ringCount;
 
@@ -61,6 +62,11 @@ internal sealed class ObjectStore
 
         var ev = new StoreEvent(obj.ResourceVersion, storageKey, type, obj, previous);
         Append(ev);
+        foreach (var action in _committed)
+        {
+            action(ev);
+        }
+
         foreach (var l in _listeners)
         {
             l.TryWrite(ev);
@@ -162,6 +168,19 @@ internal sealed class ObjectStore
     }
 
     /// <summary>Registers an in-process controller that sees every committed event (unbounded).</summary>
+    /// <summary>
+    /// Calls <paramref name="action"/> for every commit, synchronously under <see cref="Gate"/>, before the write
+    /// returns: for state derived from the store that the very next request must see (RBAC). It must be cheap and
+    /// must not take other locks.
+    /// </summary>
+    public void OnCommit(Action<StoreEvent> action)
+    {
+        lock (Gate)
+        {
+            _committed.Add(action);
+        }
+    }
+
     public ChannelReader<StoreEvent> AddListener()
     {
         var ch = System.Threading.Channels.Channel.CreateUnbounded<StoreEvent>(new UnboundedChannelOptions { SingleReader = true });

@@ -2,8 +2,8 @@ namespace Terway.NodeAgent.Tests.Cni.Support;
 
 /// <summary>
 /// The binaries the CNI tests run: the real Native AOT <c>terway</c> plugin (published once per test run,
-/// reused while its sources are older than the binary), the libcni driver <c>cnirt</c>, and Debian's
-/// reference plugins.
+/// reused while its sources are older than the binary; see <see cref="Terway.Sandbox.Integration.TerwayPluginBinary"/>),
+/// the libcni driver <c>cnirt</c>, and Debian's reference plugins.
 /// </summary>
 internal static class CniBinaries
 {
@@ -61,34 +61,7 @@ internal static class CniBinaries
 
     public static async Task<string> ShimPathAsync() => Path.Combine(await ShimDirectoryAsync(), "terway");
 
-    private static async Task<string> PublishAsync()
-    {
-        var output = RepoPaths.Of("artifacts", "cni-shim");
-        var binary = Path.Combine(output, "terway");
-        var project = RepoPaths.Of("src", "Terway.CniShim");
-        var newestSource = Directory.EnumerateFiles(project, "*.*", SearchOption.AllDirectories)
-            .Where(f => !f.Contains("/bin/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal))
-            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal))
-            .Select(File.GetLastWriteTimeUtc)
-            .Append(File.GetLastWriteTimeUtc(RepoPaths.Of("Directory.Build.props")))
-            .Max();
-        if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) > newestSource)
-        {
-            return output;
-        }
-
-        // Its own intermediate directory (--artifacts-path): `dotnet test Terway.slnx` may still be building
-        // the project (Debug, no runtime identifier) for the shim's unit tests while this test publishes it.
-        var outcome = await ProcessRunner.RunAsync("dotnet",
-            ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", output, "--artifacts-path", RepoPaths.Of("artifacts", "cni-shim-build"),
-             "--nologo", "-v", "q", "-nodeReuse:false"],
-            timeout: TimeSpan.FromMinutes(5));
-        if (outcome.ExitCode != 0 || !File.Exists(binary))
-        {
-            throw new InvalidOperationException($"publishing the terway plugin failed: {outcome}");
-        }
-
-        File.SetLastWriteTimeUtc(binary, DateTime.UtcNow);
-        return output;
-    }
+    // The sandbox's helper: same folder (artifacts/cni-shim), same freshness rule, and a lock file shared with
+    // sandboxes and the end-to-end tests publishing at the same time.
+    private static Task<string> PublishAsync() => Terway.Sandbox.Integration.TerwayPluginBinary.DirectoryAsync();
 }
