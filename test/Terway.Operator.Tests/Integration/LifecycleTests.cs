@@ -83,6 +83,38 @@ public sealed class LifecycleTests
     }
 
     [Test]
+    public async Task FixedIpPod_DeletedLongAfterItsLastRefresh_TtlCountsFromTheDeletion()
+    {
+        // A refresh period far longer than the test: podLastSeen stays at the bind time unless deletion stamps it.
+        await using var rig = await OperatorRig.StartAsync(configure: o => o.PodLastSeenRefreshPeriod = TimeSpan.FromHours(1));
+        await rig.CreatePodNetworkingAsync("fixed", s =>
+        {
+            s.AllocationType = new AllocationType { Type = IPAllocTypes.Fixed, ReleaseStrategy = ReleaseStrategies.Ttl, ReleaseAfter = "1m" };
+            s.Selector = new PodNetworkingSelector { PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "db" } } };
+            s.VSwitchOptions = [OperatorRig.VSwitchH];
+            s.SecurityGroupIds = [OperatorRig.SgPods];
+        });
+        await rig.CreateNodeAsync("node-1", OperatorRig.Instance1, OperatorRig.ZoneH);
+        await WaitReadyAsync(rig, "fixed");
+        await rig.CreatePodAsync("apps", "db-0", "node-1", new Dictionary<string, string> { ["app"] = "db" }, statefulSet: "db");
+        var bound = await rig.WaitPhaseAsync("apps", "db-0", PodEniPhases.Bind);
+        var boundSeen = bound.Status!.PodLastSeen!.Value;
+
+        // The pod lives a while (real time must pass: podLastSeen has second precision on the wire).
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var deletedAt = DateTime.UtcNow;
+        await rig.DeletePodAsync("apps", "db-0");
+        var unbound = await rig.WaitPhaseAsync("apps", "db-0", PodEniPhases.Unbind);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(unbound.Status!.PodLastSeen, Is.GreaterThanOrEqualTo(deletedAt.AddSeconds(-1)), "last seen when the pod went");
+            Assert.That(unbound.Status.PodLastSeen, Is.GreaterThan(boundSeen.AddSeconds(2)), "not the bind-time stamp");
+            Assert.That(rig.Cloud.Snapshot().FindEni(bound.Spec.Allocations![0].Eni!.Id!), Is.Not.Null, "kept for the TTL");
+        });
+    }
+
+    [Test]
     public async Task ElasticPod_Deleted_EniDetachedAndDeletedAndPodEniRemoved()
     {
         await using var rig = await OperatorRig.StartAsync();

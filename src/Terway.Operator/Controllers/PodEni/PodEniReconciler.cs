@@ -268,8 +268,11 @@ internal sealed partial class PodEniReconciler(OperatorContext ctx) : IReconcile
                 {
                     var s = pe.Status ??= new PodEniStatus();
                     s.Phase = set.Phase;
-                    if (set.Phase == PodEniPhases.Detaching && s.PodLastSeen is null)
+                    if (set.Phase == PodEniPhases.Detaching)
                     {
+                        // The pod was there until now: the TTL counts from its going, not from the last periodic
+                        // refresh (up to podLastSeenRefreshPeriod old), or a releaseAfter shorter than that period
+                        // would release a fixed IP the moment its pod is rescheduled.
                         s.PodLastSeen = ctx.UtcNow;
                     }
 
