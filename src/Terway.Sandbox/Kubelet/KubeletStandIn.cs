@@ -181,8 +181,20 @@ public sealed partial class KubeletStandIn : IAsyncDisposable
             return ReconcileResult.Done;
         }
 
-        if (sandbox is not null || pod.Status?.Phase is "Succeeded" or "Failed")
+        if (pod.Status?.Phase is "Succeeded" or "Failed")
         {
+            return ReconcileResult.Done;
+        }
+
+        if (sandbox is not null)
+        {
+            // Level-based: a sandbox whose Running report did not land (a failed or cancelled status write
+            // after a slow ADD) is reported again, or the pod would stay Pending with its network wired.
+            if (pod.Status?.Phase != "Running")
+            {
+                await ReportRunningAsync(pod, sandbox.IPs, sandbox.ContainerId, ct);
+            }
+
             return ReconcileResult.Done;
         }
 

@@ -6,6 +6,7 @@ using Terway.Sandbox.CloudFabric;
 using Terway.Sandbox.Cluster.Nodes;
 using Terway.Sandbox.Fabric;
 using Terway.Sandbox.Kubelet;
+using Terway.Sandbox.KubeApi;
 using Terway.Sandbox.Tests.Support;
 
 namespace Terway.Sandbox.Tests.Kubelet;
@@ -174,6 +175,27 @@ public sealed class KubeletStandInTests
                 && events.Items.All(e => e.Message.Contains("plugin failed on purpose", StringComparison.Ordinal) && e.Type == "Warning");
         }), Is.True, "FailedCreatePodSandBox carries the CNI error");
         Assert.That(_fabric.NamespaceNames, Has.Count.EqualTo(namespacesBefore + 1), "failed sandboxes' namespaces were removed");
+    }
+
+    [Test]
+    public async Task RunningReportFails_AfterTheSandboxIsWired_ReportedOnTheRetry()
+    {
+        var node = _h.Cluster.Registry.Nodes[0];
+        await StartKubeletsAsync();
+        var ns = await NewNamespaceAsync("report");
+        _h.Api.InjectFault(new KubeApiFault { Verb = "patch", Resource = "pods", Subresource = "status", StatusCode = 500, Count = 1 });
+        try
+        {
+            await CreatePodAsync(ns, "r1", node);
+            var pod = await WaitRunningAsync(ns, "r1");
+
+            Assert.That(pod.Status.PodIP, Is.EqualTo(Sandbox(ns, "r1").IPs[0].ToString()), "the first sandbox's address, reported on the retry");
+            Assert.That(pod.Status.ContainerStatuses.Single().ContainerID, Is.EqualTo("sandbox://" + Sandbox(ns, "r1").ContainerId), "the wired sandbox, not a second one");
+        }
+        finally
+        {
+            _h.Api.ClearFaults();
+        }
     }
 
     private async Task StartKubeletsAsync(Func<ICniRuntime, ICniRuntime>? wrap = null)
