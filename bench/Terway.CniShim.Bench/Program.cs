@@ -21,6 +21,7 @@ using Terway.NodeAgent.Agent;
 using Terway.NodeAgent.Configuration;
 using Terway.NodeAgent.Netlink;
 using Terway.NodeAgent.Netns;
+using Terway.Sandbox.Integration;
 using Terway.Sandbox.KubeApi;
 
 // CNI ADD/DEL latency through libcni (cnirt → terway plugin → node agent → datapath) with the
@@ -46,8 +47,8 @@ if (Environment.UserName != "root" || !File.Exists(cnirt))
     return 1;
 }
 
-var root = Repo.Root();
-var shimDir = await Repo.PublishShimAsync(root);
+// The sandbox's publisher: one freshness rule and one lock for the CLI, the tests and this bench.
+var shimDir = await TerwayPluginBinary.DirectoryAsync(Console.WriteLine);
 var shim = Path.Combine(shimDir, "terway");
 var work = Path.Combine(Path.GetTempPath(), "terway-cnibench-" + Guid.NewGuid().ToString("N")[..6]);
 Directory.CreateDirectory(work);
@@ -387,43 +388,6 @@ namespace Terway.CniShim.Bench
             });
             listener.Start();
             return listener;
-        }
-    }
-
-    internal static class Repo
-    {
-        public static string Root()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(System.IO.Path.Combine(dir.FullName, "Terway.slnx")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("run from the repository");
-        }
-
-        /// <summary>Publishes the plugin (Native AOT) to artifacts/cni-shim unless it is newer than its sources.</summary>
-        public static async Task<string> PublishShimAsync(string root)
-        {
-            var output = System.IO.Path.Combine(root, "artifacts", "cni-shim");
-            var binary = System.IO.Path.Combine(output, "terway");
-            var project = System.IO.Path.Combine(root, "src", "Terway.CniShim");
-            var newest = Directory.EnumerateFiles(project, "*.cs*", SearchOption.AllDirectories)
-                .Where(f => !f.Contains("/bin/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal))
-                .Select(File.GetLastWriteTimeUtc).Max();
-            if (File.Exists(binary) && File.GetLastWriteTimeUtc(binary) > newest)
-            {
-                return output;
-            }
-
-            Console.WriteLine("publishing the terway plugin (Native AOT) ...");
-            var r = await Exec.RunAsync("dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", output, "--artifacts-path", System.IO.Path.Combine(root, "artifacts", "cni-shim-build"), "--nologo", "-v", "q", "-nodeReuse:false"], []);
-            Exec.Check(r);
-            File.SetLastWriteTimeUtc(binary, DateTime.UtcNow);
-            return output;
         }
     }
 
