@@ -22,11 +22,8 @@ internal sealed class OperatorComponent(SandboxContext context) : ISandboxCompon
     /// <inheritdoc />
     public string Name => "operator";
 
-    /// <summary>The running operator (null before start).</summary>
-    public OperatorHost? Host => _host;
-
     /// <summary>The operator configuration the sandbox uses (Terway's keys).</summary>
-    public static OperatorOptions OptionsFor(SandboxCloudInfo info)
+    private static OperatorOptions OptionsFor(SandboxCloudInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
         return new OperatorOptions
@@ -50,7 +47,7 @@ internal sealed class OperatorComponent(SandboxContext context) : ISandboxCompon
     /// Cloud client options for the sandbox: only the simulator's AccessKey, and Terway's per-minute limits
     /// multiplied by the simulator's time scale, so client and simulator keep the same bound.
     /// </summary>
-    public static AlibabaCloudOptions CloudOptionsFor(OperatorOptions options, double timeScale)
+    private static AlibabaCloudOptions CloudOptionsFor(OperatorOptions options, double timeScale)
     {
         var cloud = OperatorHost.CloudOptionsFrom(options);
         cloud.ReadEnvironment = false;
